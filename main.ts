@@ -1,0 +1,93 @@
+/**
+ * Command-line entry of MCP Code Mode: reads flags and the configuration, prepares the Python
+ * sandbox, and serves MCP over stdio until stdin ends or a signal arrives.
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { StdioServerTransport } from "./src/mcp_sdk.ts";
+import { loadConfig } from "./src/config.ts";
+import { log } from "./src/log.ts";
+import { Executor } from "./src/sandbox_host/executor.ts";
+import { createServer, SERVER_VERSION } from "./src/server/server.ts";
+
+const USAGE = `mcp-code-mode ${SERVER_VERSION}: an MCP server that runs agent-written Python in a sandbox.
+
+Usage: deno task start [--config PATH]
+
+Options:
+  --config PATH   configuration file (env MCP_CODE_MODE_CONFIG; default ./mcp_servers.json)
+  --help          show this help
+  --version       print the version
+`;
+
+/** Runs the CLI; resolves to an exit code, or to "serving" while the server runs. */
+async function main(): Promise<number | "serving"> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: Deno.args,
+      options: {
+        config: { type: "string" },
+        help: { type: "boolean" },
+        version: { type: "boolean" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    log("error", `${(error as Error).message}. Run with --help for usage.`);
+    return 2;
+  }
+  if (flags.help) {
+    await Deno.stdout.write(new TextEncoder().encode(USAGE));
+    return 0;
+  }
+  if (flags.version) {
+    await Deno.stdout.write(new TextEncoder().encode(`${SERVER_VERSION}\n`));
+    return 0;
+  }
+  const path = flags.config ?? envOr("MCP_CODE_MODE_CONFIG", "./mcp_servers.json");
+  const loaded = await loadConfig(path);
+  if (!loaded.ok) {
+    log("error", loaded.message);
+    return 1;
+  }
+  const created = await Executor.create(loaded.config.sandbox);
+  if (!created.ok) {
+    log("error", created.message);
+    return 1;
+  }
+  const executor = created.executor;
+  const server = createServer({ executor });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => {
+    stopping ??= (async () => {
+      log("info", `Shutting down (${why}).`);
+      await executor.close();
+      await server.close().catch(() => {});
+    })();
+    return stopping;
+  };
+  const exitAfter = (why: string) => shutdown(why).then(() => Deno.exit(0));
+  Deno.addSignalListener("SIGINT", () => exitAfter("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => exitAfter("SIGTERM"));
+  process.stdin.on("end", () => exitAfter("stdin closed"));
+  process.stdin.on("close", () => exitAfter("stdin closed"));
+
+  await server.connect(new StdioServerTransport());
+  log("info", `Serving MCP over stdio (config ${loaded.path}, pool of ${loaded.config.sandbox.pool_size}).`);
+  return "serving"; // until stdin ends or a signal arrives
+}
+
+function envOr(name: string, fallback: string): string {
+  try {
+    return Deno.env.get(name) || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+if (import.meta.main) {
+  const outcome = await main();
+  if (outcome !== "serving") Deno.exit(outcome);
+}

@@ -1,0 +1,84 @@
+/**
+ * Loads Pyodide inside the zero-permission sandbox child.
+ *
+ * Every byte comes from static imports (which need no permission) or from the host: the wasm
+ * module via `import source`, the stdlib zip and lock file via `import … with { type }`, the
+ * memory snapshot over stdin. This leans on Pyodide internals (the `createPyodideModule` option,
+ * Emscripten's `instantiateWasm` hook, the `stdLibURL` fetch): the pyodide version is pinned
+ * exactly and the sandbox tests fail when an upgrade breaks it.
+ */
+import createPyodideModule from "pyodide/pyodide.asm.mjs";
+import { loadPyodide, type PyodideAPI } from "pyodide";
+import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
+import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
+import runnerSource from "./runner.py" with { type: "text" };
+import { wasmModule } from "./wasm_module.js";
+
+const INDEX_URL = "/pyodide-embedded/";
+const STDLIB_URL = "https://stdlib.pyodide.invalid/python_stdlib.zip";
+
+/** Options for {@link loadSandboxPyodide}. */
+export interface LoadOptions {
+  /** A memory snapshot made by this same build; absent when making one. */
+  snapshot?: Uint8Array;
+}
+
+/** Loads Pyodide with no filesystem or network access and installs the runner module. */
+export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<PyodideAPI> {
+  const realFetch = globalThis.fetch;
+  // Pyodide starts a read of `<indexURL>pyodide.asm.wasm` that it never uses once the
+  // instantiateWasm hook below is in place; with no read permission it rejects. Swallow only that
+  // rejection (it may come late, so the listener stays).
+  globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
+    if (String(event.reason).includes(`${INDEX_URL}pyodide.asm.wasm`)) event.preventDefault();
+  });
+  globalThis.fetch = (input: RequestInfo | URL) => {
+    if (String(input) === STDLIB_URL) return Promise.resolve(new Response(stdlibZip));
+    return Promise.reject(new TypeError(`The sandbox has no network (${String(input)})`));
+  };
+  try {
+    const errorMarker = Symbol("jsv error");
+    const pyodide = await loadPyodide({
+      indexURL: INDEX_URL,
+      stdLibURL: STDLIB_URL,
+      // deno-lint-ignore no-explicit-any
+      lockFileContents: lockFile as any,
+      env: { HOME: "/home/pyodide" },
+      _makeSnapshot: options.snapshot === undefined,
+      _loadSnapshot: options.snapshot,
+      // deno-lint-ignore no-explicit-any
+      createPyodideModule: (settings: any) => {
+        // deno-lint-ignore no-explicit-any
+        settings.instantiateWasm = (imports: any, done: any) => {
+          imports.env.Jsv_GetError_import = () => errorMarker;
+          imports.env.JsvError_Check = (value: unknown) => value === errorMarker;
+          WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance, wasmModule));
+          return {};
+        };
+        return createPyodideModule(settings);
+      },
+    });
+    if (options.snapshot === undefined) installRunner(pyodide);
+    return pyodide;
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}
+
+/** Runs `runner.py` as the module `_mcp_runner` (before a snapshot is taken, so it is in it). */
+function installRunner(pyodide: PyodideAPI): void {
+  pyodide.globals.set("_mcp_runner_source", runnerSource);
+  pyodide.runPython(`
+import sys, types
+_m = types.ModuleType("_mcp_runner")
+exec(compile(_mcp_runner_source, "<mcp-runner>", "exec"), _m.__dict__)
+sys.modules["_mcp_runner"] = _m
+del _m, _mcp_runner_source
+`);
+}
+
+/** Makes a memory snapshot of a freshly loaded Pyodide with the runner installed. */
+export async function makeSnapshot(): Promise<Uint8Array> {
+  const pyodide = await loadSandboxPyodide();
+  return pyodide.makeMemorySnapshot();
+}

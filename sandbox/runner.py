@@ -1,0 +1,260 @@
+"""Runs one program of agent-written Python inside the sandbox child.
+
+Installed as the module ``_mcp_runner`` before the memory snapshot is taken, so every child
+starts with it (and the stdlib modules it imports) already loaded. It never touches JS objects at
+import time: the relay module ``_mcp_relay`` is registered by the worker after the snapshot is
+restored and imported lazily here.
+"""
+
+import ast
+import asyncio
+import builtins
+import inspect
+import json
+import linecache
+import sys
+import traceback
+
+# Warm the modules agent code reaches for most, so that importing them costs nothing per run.
+import base64  # noqa: F401
+import collections  # noqa: F401
+import csv  # noqa: F401
+import dataclasses  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import itertools  # noqa: F401
+import math  # noqa: F401
+import random  # noqa: F401
+import re  # noqa: F401
+import statistics  # noqa: F401
+import textwrap  # noqa: F401
+import tokenize  # noqa: F401
+import typing  # noqa: F401
+
+CODE_FILENAME = "<code>"
+_LAST = "__mcp_last_value__"
+_INTERNAL_FILES = ("<mcp-runner>", "<exec>")
+_INTERNAL_DIRS = ("/_pyodide/", "/pyodide/", "<frozen ")
+
+
+class ToolError(Exception):
+    """Raised when a tool call fails: the upstream reported an error or could not be reached.
+
+    Attributes: ``server``, ``tool``, ``code`` (an error code such as ``TOOL_ERROR``,
+    ``INVALID_ARGUMENTS`` or ``UPSTREAM_UNAVAILABLE``) and the message as ``str(err)``.
+    """
+
+    def __init__(self, message, server="", tool="", code="TOOL_ERROR"):
+        super().__init__(message)
+        self.server = server
+        self.tool = tool
+        self.code = code
+
+
+class ToolCallLimitExceeded(BaseException):
+    """Raised when a run makes more tool calls than allowed; it ends the run."""
+
+
+async def _call(server, tool, label, args):
+    import _mcp_relay  # registered by the worker after the snapshot is restored
+
+    try:
+        payload = json.dumps(args)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{label}: arguments must be JSON-serialisable ({err})") from None
+    reply = json.loads(await _mcp_relay.call(server, tool, payload))
+    if reply["ok"]:
+        return reply["value"]
+    error = reply["error"]
+    if error["code"] == "TOOL_CALL_LIMIT":
+        raise ToolCallLimitExceeded(error["message"])
+    raise ToolError(error["message"], server=server, tool=tool, code=error["code"])
+
+
+def _arguments(label, args, kwargs):
+    if not args:
+        return kwargs
+    if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+        return dict(args[0])
+    raise TypeError(f"{label}() takes keyword arguments only (or one dict of them)")
+
+
+def _make_tool(ref):
+    server, tool = ref["server"], ref["tool"]
+    label = f"tools.{ref['py_server']}.{ref['py_name']}"
+
+    def call(*args, **kwargs):
+        from pyodide.ffi import run_sync
+
+        return run_sync(_call(server, tool, label, _arguments(label, args, kwargs)))
+
+    async def aio(*args, **kwargs):
+        return await _call(server, tool, label, _arguments(label, args, kwargs))
+
+    for fn, suffix in ((call, ""), (aio, ".aio")):
+        fn.__name__ = ref["py_name"]
+        fn.__qualname__ = label + suffix
+        fn.__doc__ = ref["doc"]
+        fn.__module__ = "tools"
+    call.aio = aio
+    return call
+
+
+class _Namespace:
+    """Attribute access to named members with a helpful error for unknown names."""
+
+    def __init__(self, label, kind, members):
+        self.__dict__.update(members)
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_kind", kind)
+
+    def __getattr__(self, name):
+        known = ", ".join(sorted(k for k in self.__dict__ if not k.startswith("_"))) or "none"
+        raise AttributeError(f"{self._label} has no {self._kind} {name!r}; available: {known}")
+
+    def __dir__(self):
+        return sorted(k for k in self.__dict__ if not k.startswith("_"))
+
+    def __repr__(self):
+        return f"<{self._label}: {', '.join(self.__dir__())}>"
+
+
+def build_tools(refs):
+    """Builds the ``tools`` namespace from the host's catalog."""
+    servers = {}
+    for ref in refs:
+        servers.setdefault(ref["py_server"], {})[ref["py_name"]] = _make_tool(ref)
+    return _Namespace(
+        "tools",
+        "server",
+        {name: _Namespace(f"tools.{name}", "tool", members) for name, members in servers.items()},
+    )
+
+
+def _keep_frame(filename):
+    if filename in _INTERNAL_FILES:
+        return False
+    return not any(part in filename for part in _INTERNAL_DIRS)
+
+
+def _prune(te, seen):
+    if te is None or id(te) in seen:
+        return
+    seen.add(id(te))
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if _keep_frame(f.filename)])
+    _prune(te.__cause__, seen)
+    _prune(te.__context__, seen)
+    for sub in getattr(te, "exceptions", None) or ():
+        _prune(sub, seen)
+
+
+def format_traceback(exc):
+    """The traceback of ``exc`` without the runner's or Pyodide's own frames."""
+    te = traceback.TracebackException.from_exception(exc)
+    _prune(te, set())
+    return "".join(te.format())
+
+
+def _error(code, exc, message=None, tb=True):
+    error = {"code": code, "type": type(exc).__name__, "message": message or _message(exc)}
+    if tb:
+        error["traceback"] = format_traceback(exc)
+    return {"ok": False, "error": error}
+
+
+def _message(exc):
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _syntax_error(exc):
+    where = f" (line {exc.lineno}, col {exc.offset})" if exc.lineno else ""
+    detail = "".join(traceback.format_exception_only(exc)).rstrip()
+    error = {
+        "code": "SYNTAX_ERROR",
+        "type": type(exc).__name__,
+        "message": f"{type(exc).__name__}: {exc.msg}{where}",
+        "traceback": detail,
+    }
+    return {"ok": False, "error": error}
+
+
+def _encode(value, limit):
+    """JSON text of the run's value (``repr`` when it is not JSON), cut at ``limit`` bytes."""
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = json.dumps(repr(value), ensure_ascii=False)
+    if len(text.encode()) <= limit:
+        return text, False
+    shown = repr(value)[: max(0, limit - 64)]
+    return json.dumps(shown + f"… [result truncated at {limit} bytes]", ensure_ascii=False), True
+
+
+def _compile(code):
+    tree = ast.parse(code, CODE_FILENAME, "exec")
+    has_value = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
+    if has_value:
+        last = tree.body[-1]
+        assign = ast.Assign(targets=[ast.Name(_LAST, ast.Store())], value=last.value)
+        tree.body[-1] = ast.copy_location(assign, last)
+        ast.fix_missing_locations(tree)
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    return compile(tree, CODE_FILENAME, "exec", flags=flags, dont_inherit=True), has_value
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a user-replaced stream may be anything
+            pass
+
+
+async def run(code, tools_json, result_limit):
+    """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``."""
+    linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
+    namespace = {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "tools": build_tools(json.loads(tools_json)),
+        "ToolError": ToolError,
+    }
+    try:
+        compiled, has_value = _compile(code)
+    except (SyntaxError, ValueError) as exc:
+        if isinstance(exc, SyntaxError):
+            return json.dumps(_syntax_error(exc))
+        return json.dumps(_error("SYNTAX_ERROR", exc, tb=False))
+    outcome = {"ok": True}
+    try:
+        value = eval(compiled, namespace)  # noqa: S307 - this is the sandbox's purpose
+        if compiled.co_flags & inspect.CO_COROUTINE:
+            value = await value
+        value = namespace.get(_LAST) if has_value else None
+        if value is None:
+            value = namespace.get("result")
+        if value is not None:
+            text, cut = _encode(value, result_limit)
+            outcome["result_json"] = text
+            if cut:
+                outcome["truncated"] = True
+    except ToolCallLimitExceeded as exc:
+        outcome = _error("TOOL_CALL_LIMIT", exc, message=str(exc))
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            outcome = _error("RUNTIME_ERROR", exc, message=f"SystemExit: {exc.code}")
+    except MemoryError as exc:
+        outcome = _error("MEMORY_LIMIT", exc, message="MemoryError: the program ran out of memory")
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes a result
+        outcome = _error("RUNTIME_ERROR", exc)
+    finally:
+        _flush()
+        linecache.cache.pop(CODE_FILENAME, None)
+    return json.dumps(outcome)
+
+
+__all__ = ["ToolError", "ToolCallLimitExceeded", "run", "build_tools", "format_traceback"]
+_ = asyncio  # imported for the snapshot: the event loop is ready before any run

@@ -1,0 +1,224 @@
+/**
+ * One sandbox child process seen from the host: spawning with no permissions, the init handshake
+ * (nonce, limits, snapshot), reading its framed stdout line by line under a length cap, keeping
+ * the tail of its stderr, measuring its memory and killing it.
+ */
+import type { SandboxConfig } from "../config.ts";
+import {
+  type ChildMessage,
+  type HostMessage,
+  MAX_FRAME_BYTES,
+  parseFrame,
+} from "../relay/protocol.ts";
+import { childArgs } from "./paths.ts";
+
+/** Something that happened to a child after it became ready. */
+export type ChildEvent =
+  | { kind: "message"; message: ChildMessage }
+  | { kind: "violation"; reason: string }
+  | { kind: "exit"; status: Deno.CommandStatus };
+
+/** Whether a child became ready. */
+export type ReadyResult = { ok: true } | { ok: false; message: string };
+
+/** Options for {@link SandboxChild.spawn}. */
+export interface SpawnOptions {
+  /** Sandbox limits. */
+  config: SandboxConfig;
+  /** The memory snapshot to start from. */
+  snapshot: Uint8Array;
+  /** The (empty) working directory. */
+  cwd: string;
+}
+
+const STDERR_TAIL = 4096;
+const encoder = new TextEncoder();
+
+/** A spawned sandbox child. */
+export class SandboxChild {
+  readonly nonce = crypto.randomUUID().replaceAll("-", "");
+  readonly ready: Promise<ReadyResult>;
+  readonly exited: Promise<Deno.CommandStatus>;
+  readonly spawnedAt = performance.now();
+  #process: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #handler: ((event: ChildEvent) => void) | null = null;
+  #backlog: ChildEvent[] = [];
+  #stderr = "";
+  #alive = true;
+  #resolveReady!: (result: ReadyResult) => void;
+
+  private constructor(options: SpawnOptions) {
+    const { config, snapshot, cwd } = options;
+    this.#process = new Deno.Command(Deno.execPath(), {
+      args: childArgs(config, "run"),
+      clearEnv: true,
+      env: {},
+      cwd,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#process.stdin.getWriter();
+    this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    this.exited = this.#process.status.then((status) => {
+      this.#alive = false;
+      this.#resolveReady({ ok: false, message: this.#startFailure(status) });
+      this.#emit({ kind: "exit", status });
+      return status;
+    });
+    const init: HostMessage = {
+      type: "init",
+      nonce: this.nonce,
+      snapshot_bytes: snapshot.length,
+      limits: {
+        output_bytes: config.output_bytes,
+        output_hard_bytes: config.output_hard_bytes,
+        result_bytes: config.result_bytes,
+      },
+    };
+    this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(() => this.#write(snapshot));
+    this.#readStdout();
+    this.#readStderr();
+    const timer = setTimeout(() => {
+      this.#resolveReady({ ok: false, message: `not ready after ${config.start_timeout_ms} ms` });
+      this.kill();
+    }, config.start_timeout_ms);
+    this.ready.then(() => clearTimeout(timer));
+  }
+
+  /** Spawns a child; await `ready` before sending it a run. */
+  static spawn(options: SpawnOptions): SandboxChild {
+    return new SandboxChild(options);
+  }
+
+  /** The OS process id. */
+  get pid(): number {
+    return this.#process.pid;
+  }
+
+  /** False once the process has exited. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** The last few KiB the child wrote to stderr. */
+  get stderrTail(): string {
+    return this.#stderr;
+  }
+
+  /** Receives every event from now on (and those that happened since `ready`). */
+  onEvent(handler: (event: ChildEvent) => void): void {
+    this.#handler = handler;
+    for (const event of this.#backlog.splice(0)) handler(event);
+  }
+
+  /** Sends one message; a dead child is ignored (its exit event tells the story). */
+  send(message: HostMessage): Promise<void> {
+    return this.#write(encoder.encode(JSON.stringify(message) + "\n"));
+  }
+
+  /** Kills the process with SIGKILL (idempotent). */
+  kill(): void {
+    if (!this.#alive) return;
+    try {
+      this.#process.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Resident memory of the process in bytes, read with `ps`; undefined when unknown. */
+  async rssBytes(): Promise<number | undefined> {
+    if (!this.#alive) return undefined;
+    try {
+      const out = await new Deno.Command("ps", {
+        args: ["-o", "rss=", "-p", String(this.pid)],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const kib = Number(new TextDecoder().decode(out.stdout).trim());
+      return Number.isFinite(kib) && kib > 0 ? kib * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#writer.write(bytes);
+    } catch {
+      // the child is gone
+    }
+  }
+
+  #emit(event: ChildEvent): void {
+    if (this.#handler) this.#handler(event);
+    else this.#backlog.push(event);
+  }
+
+  #violation(reason: string): void {
+    this.#resolveReady({ ok: false, message: reason });
+    this.#emit({ kind: "violation", reason });
+    this.kill();
+  }
+
+  async #readStdout(): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = new Uint8Array(0);
+    try {
+      for await (const chunk of this.#process.stdout) {
+        let data = chunk;
+        if (pending.length) {
+          data = new Uint8Array(pending.length + chunk.length);
+          data.set(pending);
+          data.set(chunk, pending.length);
+        }
+        let start = 0;
+        for (let at = data.indexOf(10); at >= 0; at = data.indexOf(10, start)) {
+          if (at - start > MAX_FRAME_BYTES) return this.#violation("a relay line exceeds the cap");
+          if (!this.#line(decoder.decode(data.subarray(start, at)))) return;
+          start = at + 1;
+        }
+        pending = data.slice(start);
+        if (pending.length > MAX_FRAME_BYTES) {
+          return this.#violation(`a relay line exceeds ${MAX_FRAME_BYTES} bytes`);
+        }
+      }
+    } catch {
+      // the pipe broke: the exit event follows
+    }
+  }
+
+  /** Handles one line; false once the child is condemned. */
+  #line(line: string): boolean {
+    const frame = parseFrame(this.nonce, line);
+    if (!frame.ok) {
+      this.#violation(frame.reason);
+      return false;
+    }
+    if (frame.message.type === "ready") {
+      this.#resolveReady({ ok: true });
+      return true;
+    }
+    this.#emit({ kind: "message", message: frame.message });
+    return true;
+  }
+
+  async #readStderr(): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of this.#process.stderr) {
+        this.#stderr = (this.#stderr + decoder.decode(chunk, { stream: true })).slice(-STDERR_TAIL);
+      }
+    } catch {
+      // ignore
+    }
+  }
+
+  #startFailure(status: Deno.CommandStatus): string {
+    const tail = this.#stderr.trim().split("\n").slice(-3).join(" | ");
+    return `exited with ${status.signal ?? `code ${status.code}`} before it was ready` +
+      (tail ? `: ${tail}` : "");
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The warm pool: sandbox children started ahead of time, each handed out for exactly one
+ * execution and replaced in the background. With size 0 every execution starts its own child.
+ */
+import type { SandboxConfig } from "../config.ts";
+import { log } from "../log.ts";
+import { SandboxChild } from "./child.ts";
+
+/** A ready child, or why none could be had. */
+export type AcquireResult = { ok: true; child: SandboxChild; warm: boolean } | {
+  ok: false;
+  message: string;
+};
+
+/** Options for {@link WarmPool}. */
+export interface PoolOptions {
+  /** Sandbox settings (pool_size among them). */
+  config: SandboxConfig;
+  /** Snapshot every child starts from. */
+  snapshot: Uint8Array;
+  /** Working directory of the children. */
+  cwd: string;
+}
+
+const MAX_PARALLEL_STARTS = 4;
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+/** Keeps `pool_size` ready children. */
+export class WarmPool {
+  #options: PoolOptions;
+  #idle: SandboxChild[] = [];
+  #waiters: Array<(result: AcquireResult) => void> = [];
+  #starting = new Set<SandboxChild>();
+  #failures = 0;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#fill();
+  }
+
+  /** Children ready right now. */
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** Every live child the pool owns (idle or starting). */
+  get pids(): number[] {
+    return [...this.#idle, ...this.#starting].map((c) => c.pid);
+  }
+
+  /** Takes a ready child (waiting for one to start when none is); never throws. */
+  acquire(): Promise<AcquireResult> {
+    if (this.#closed) return Promise.resolve({ ok: false, message: "the sandbox pool is closed" });
+    const child = this.#idle.shift();
+    if (child) {
+      // A replacement competes for the CPU with the run it replaces: while another child is
+      // ready, start it only when the run ends (see refill).
+      if (this.#idle.length === 0) this.#fill();
+      return Promise.resolve({ ok: true, child, warm: true });
+    }
+    const result = new Promise<AcquireResult>((resolve) => this.#waiters.push(resolve));
+    this.#fill();
+    return result;
+  }
+
+  /** Starts replacements for the children handed out (call when an execution ends). */
+  refill(): void {
+    this.#fill();
+  }
+
+  /** Resolves once `pool_size` children are ready (or the pool gave up). */
+  async warmUp(): Promise<void> {
+    while (!this.#closed && this.#idle.length < this.#options.config.pool_size) {
+      if (this.#failures >= MAX_CONSECUTIVE_FAILURES) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Kills every child and refuses further work. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const children = [...this.#idle, ...this.#starting];
+    this.#idle = [];
+    for (const resolve of this.#waiters.splice(0)) {
+      resolve({ ok: false, message: "the server is shutting down" });
+    }
+    for (const child of children) child.kill();
+    await Promise.all(children.map((child) => child.exited));
+  }
+
+  #fill(): void {
+    const wanted = this.#options.config.pool_size + this.#waiters.length;
+    while (
+      !this.#closed && this.#idle.length + this.#starting.size < wanted &&
+      this.#starting.size < MAX_PARALLEL_STARTS
+    ) {
+      this.#startOne();
+    }
+  }
+
+  #startOne(): void {
+    const { config, snapshot, cwd } = this.#options;
+    const child = SandboxChild.spawn({ config, snapshot, cwd });
+    this.#starting.add(child);
+    child.ready.then((ready) => {
+      this.#starting.delete(child);
+      if (this.#closed) return child.kill();
+      if (!ready.ok) return this.#startFailed(child, ready.message);
+      this.#failures = 0;
+      const waiter = this.#waiters.shift();
+      if (waiter) {
+        waiter({ ok: true, child, warm: false });
+      } else {
+        this.#idle.push(child);
+        child.exited.then(() => this.#forget(child));
+      }
+      this.#fill();
+    });
+  }
+
+  #startFailed(child: SandboxChild, message: string): void {
+    child.kill();
+    this.#failures++;
+    log("error", `A sandbox child failed to start (${message}).`);
+    if (this.#failures >= MAX_CONSECUTIVE_FAILURES) {
+      for (const resolve of this.#waiters.splice(0)) {
+        resolve({
+          ok: false,
+          message: `The Python sandbox cannot start (${message}). Check that Deno ${Deno.version.deno} ` +
+            "can run sandbox/worker.ts and that the Pyodide snapshot in the cache is intact.",
+        });
+      }
+      // Try again later rather than spinning.
+      setTimeout(() => {
+        this.#failures = MAX_CONSECUTIVE_FAILURES - 1;
+        this.#fill();
+      }, 5000);
+      return;
+    }
+    this.#fill();
+  }
+
+  #forget(child: SandboxChild): void {
+    const at = this.#idle.indexOf(child);
+    if (at >= 0) {
+      this.#idle.splice(at, 1);
+      log("warn", `An idle sandbox child exited unexpectedly; replacing it.`);
+      this.#fill();
+    }
+  }
+}

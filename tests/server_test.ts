@@ -1,0 +1,140 @@
+/**
+ * `execute_code` through the real server over stdio with the real SDK client: results, errors,
+ * isolation between runs, concurrency, and the MCP surface.
+ */
+import assert from "node:assert/strict";
+import { execute, startServer, type TestServer } from "./support/server.ts";
+
+let server: TestServer;
+
+Deno.test({
+  name: "execute_code",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    server = await startServer();
+    try {
+      await t.step("lists execute_code with its schema", async () => {
+        const { tools } = await server.client.listTools();
+        const tool = tools.find((x) => x.name === "execute_code");
+        assert.ok(tool, "execute_code is listed");
+        assert.deepEqual(tool.inputSchema.required, ["code"]);
+        assert.ok(tool.outputSchema, "execute_code declares its output schema");
+      });
+
+      await t.step("print goes to stdout, the last expression is the result", async () => {
+        const r = await execute(server, "print('hello')\nx = 6 * 7\nx");
+        assert.equal(r.ok, true);
+        assert.equal(r.stdout, "hello\n");
+        assert.equal(r.result, 42);
+        assert.equal(r.isError, false);
+        assert.deepEqual(JSON.parse(r.text).result, 42);
+      });
+
+      await t.step("a final line without newline is kept, stderr is separate", async () => {
+        const r = await execute(server, "import sys\nprint('a', end='')\nsys.stderr.write('warn')");
+        assert.equal(r.stdout, "a");
+        assert.equal(r.stderr, "warn");
+      });
+
+      await t.step("a variable named result is returned when there is no final expression", async () => {
+        const r = await execute(server, "result = {'n': [1, 2], 's': 'x'}\nprint('done')");
+        assert.deepEqual(r.result, { n: [1, 2], s: "x" });
+      });
+
+      await t.step("a non-JSON value comes back as its repr", async () => {
+        const r = await execute(server, "{1, 2} | {3}");
+        assert.equal(r.result, "{1, 2, 3}");
+      });
+
+      await t.step("an exception is RUNTIME_ERROR with a clean traceback", async () => {
+        const r = await execute(server, "def f(d):\n    return d['missing']\n\nprint('before')\nf({})");
+        assert.equal(r.ok, false);
+        assert.equal(r.isError, true);
+        assert.equal(r.error?.code, "RUNTIME_ERROR");
+        assert.equal(r.error?.type, "KeyError");
+        assert.equal(r.stdout, "before\n");
+        const tb = r.error?.traceback ?? "";
+        assert.match(tb, /File "<code>", line 5, in <module>/);
+        assert.match(tb, /File "<code>", line 2, in f/);
+        assert.match(tb, /return d\['missing'\]/);
+        assert.doesNotMatch(tb, /_pyodide|pyodide\/|mcp-runner|<exec>/);
+      });
+
+      await t.step("a syntax error is SYNTAX_ERROR with line and column", async () => {
+        const r = await execute(server, "x = 1\nif x\n    print(x)");
+        assert.equal(r.ok, false);
+        assert.equal(r.error?.code, "SYNTAX_ERROR");
+        assert.match(r.error?.message ?? "", /line 2/);
+        assert.match(r.error?.traceback ?? "", /\^/);
+      });
+
+      await t.step("top-level await works", async () => {
+        const r = await execute(
+          server,
+          "import asyncio\nasync def g(x):\n    await asyncio.sleep(0.01)\n    return x * 2\n" +
+            "values = await asyncio.gather(*(g(i) for i in range(5)))\nvalues",
+        );
+        assert.equal(r.ok, true, r.text);
+        assert.deepEqual(r.result, [0, 2, 4, 6, 8]);
+      });
+
+      await t.step("no state is shared between two runs", async () => {
+        const first = await execute(
+          server,
+          "import sys, builtins\nsecret = 'kept?'\nbuiltins.leak = 1\nsys.modules['json'].leak = 2\n" +
+            "import js\njs.globalThis.leak = 3\n'set'",
+        );
+        assert.equal(first.ok, true, first.text);
+        const second = await execute(
+          server,
+          "import builtins, json, js\n[('secret' in globals()), hasattr(builtins, 'leak'), " +
+            "hasattr(json, 'leak'), hasattr(js.globalThis, 'leak')]",
+        );
+        assert.deepEqual(second.result, [false, false, false, false]);
+      });
+
+      await t.step("sys.exit(0) is a normal end, sys.exit(3) an error", async () => {
+        const zero = await execute(server, "import sys\nprint('bye')\nsys.exit(0)");
+        assert.equal(zero.ok, true);
+        assert.equal(zero.stdout, "bye\n");
+        const three = await execute(server, "import sys\nsys.exit(3)");
+        assert.equal(three.ok, false);
+        assert.equal(three.error?.code, "RUNTIME_ERROR");
+        assert.match(three.error?.message ?? "", /SystemExit: 3/);
+      });
+
+      await t.step("8 concurrent calls all succeed with their own results", async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => execute(server, `import time\ntime.sleep(0.05)\nprint(${i})\n${i} * 10`)),
+        );
+        results.forEach((r, i) => {
+          assert.equal(r.ok, true, r.text);
+          assert.equal(r.stdout, `${i}\n`);
+          assert.equal(r.result, i * 10);
+        });
+      });
+
+      await t.step("bad arguments are rejected by schema, and the server keeps serving", async () => {
+        const missing = await server.client.callTool({ name: "execute_code", arguments: {} });
+        assert.equal(missing.isError, true);
+        assert.match(JSON.stringify(missing.content), /code/);
+        const badTimeout = await server.client.callTool({
+          name: "execute_code",
+          arguments: { code: "1", timeout_ms: -5 },
+        });
+        assert.equal(badTimeout.isError, true);
+        const after = await execute(server, "1 + 1");
+        assert.equal(after.result, 2);
+      });
+
+      await t.step("the compact text leaves out empty fields", async () => {
+        const r = await execute(server, "None");
+        const text = JSON.parse(r.text);
+        assert.deepEqual(Object.keys(text).sort(), ["duration_ms", "ok"]);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});

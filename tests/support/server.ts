@@ -1,0 +1,126 @@
+/**
+ * Test support: starts the real server (`main.ts`, with the permission flags of `deno task start`)
+ * as a subprocess and talks to it through the real MCP SDK client over stdio.
+ */
+import { Client, StdioClientTransport } from "../../src/mcp_sdk.ts";
+import type { ExecResult } from "../../src/sandbox_host/executor.ts";
+
+/** Absolute path of a file in the project. */
+export const root = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+/** A started server and its client. */
+export interface TestServer {
+  client: Client;
+  transport: StdioClientTransport;
+  /** The server process id. */
+  pid: number;
+  /** Everything the server wrote to stderr so far. */
+  stderr: () => string;
+  /** Closes the client (stdin of the server) and waits for the process to end. */
+  close: () => Promise<void>;
+}
+
+/** Options for {@link startServer}. */
+export interface StartOptions {
+  /** Config object written to a file for `--config`. */
+  config?: Record<string, unknown>;
+  /** Extra environment of the server process. */
+  env?: Record<string, string>;
+}
+
+/** The flags `deno task start` passes to `deno run`, read from deno.json. */
+export function startFlags(): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).tasks;
+  const words = String(tasks.start).split(/\s+/);
+  return words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
+}
+
+/** Writes a config file under .cache/tests and returns its path (relative to the root). */
+export function writeConfig(config: Record<string, unknown>): string {
+  Deno.mkdirSync(`${root}.cache/tests`, { recursive: true });
+  const path = `.cache/tests/config-${crypto.randomUUID()}.json`;
+  Deno.writeTextFileSync(`${root}${path}`, JSON.stringify(config));
+  return path;
+}
+
+/** Starts the server with `config` and connects a client. */
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const configPath = writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: ["run", ...startFlags(), "main.ts", "--config", configPath],
+    cwd: root,
+    env: { ...Deno.env.toObject(), ...options.env },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Uint8Array) => stderr += new TextDecoder().decode(chunk));
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  await client.connect(transport);
+  const pid = transport.pid!;
+  return {
+    client,
+    transport,
+    pid,
+    stderr: () => stderr,
+    close: async () => {
+      await client.close();
+      await waitForExit(pid, 10_000);
+      await Deno.remove(`${root}${configPath}`).catch(() => {});
+    },
+  };
+}
+
+/** Calls `execute_code` and returns the structured result plus the text block. */
+export async function execute(
+  server: TestServer,
+  code: string,
+  timeout_ms?: number,
+): Promise<ExecResult & { text: string; isError: boolean }> {
+  const response = await server.client.callTool(
+    { name: "execute_code", arguments: { code, ...(timeout_ms ? { timeout_ms } : {}) } },
+    undefined,
+    { timeout: 120_000 },
+  );
+  const content = response.content as Array<{ type: string; text: string }>;
+  return {
+    ...(response.structuredContent as unknown as ExecResult),
+    text: content[0]?.text ?? "",
+    isError: response.isError === true,
+  };
+}
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of the direct children of `pid`. */
+export async function childPids(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+/** Waits until `pid` is gone; false after `ms`. */
+export async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid) || isZombie(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
