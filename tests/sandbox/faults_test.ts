@@ -1,0 +1,112 @@
+/**
+ * The fault suite: programs that loop, exhaust memory, flood output or recurse without end, run
+ * through the real server. Each gets its error (or a truncated result) in bounded time, the host's
+ * memory stays bounded, and the next execution succeeds.
+ */
+import assert from "node:assert/strict";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+
+const TIMEOUT_MS = 1500;
+
+async function hostRssMb(pid: number): Promise<number> {
+  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)], stdout: "piped" }).output();
+  return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
+}
+
+Deno.test({
+  name: "faults end in clear errors and the server keeps serving",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server: TestServer = await startServer({
+      config: { sandbox: { pool_size: 2, memory_mb: 256, rss_limit_mb: 700, output_bytes: 4096, output_hard_bytes: 1024 * 1024 } },
+    });
+    const hostBefore = await hostRssMb(server.pid);
+    const next = async () => {
+      const r = await execute(server, "sum(range(10))");
+      assert.equal(r.result, 45, `the next execution failed: ${r.text}`);
+    };
+    try {
+      await next(); // the pool is warm: the timing below measures the timeout, not a cold start
+      await t.step("an infinite loop is TIMEOUT within timeout + 1 s", async () => {
+        const started = performance.now();
+        const r = await execute(server, "while True:\n    pass", TIMEOUT_MS);
+        const elapsed = performance.now() - started;
+        assert.equal(r.error?.code, "TIMEOUT", r.text);
+        assert.match(r.error?.message ?? "", /1500 ms/);
+        assert.ok(elapsed < TIMEOUT_MS + 1000, `took ${elapsed} ms`);
+        await next();
+      });
+
+      await t.step("a blocking sleep is TIMEOUT too", async () => {
+        const r = await execute(server, "import time\ntime.sleep(60)", TIMEOUT_MS);
+        assert.equal(r.error?.code, "TIMEOUT", r.text);
+        await next();
+      });
+
+      await t.step("a growing Python list is MEMORY_LIMIT (MemoryError) in seconds", async () => {
+        const started = performance.now();
+        const r = await execute(server, "chunks = []\nwhile True:\n    chunks.append(bytearray(8 * 1024 * 1024))", 30_000);
+        assert.equal(r.error?.code, "MEMORY_LIMIT", r.text);
+        assert.ok(performance.now() - started < 15_000);
+        await next();
+      });
+
+      await t.step("JS typed arrays allocated through run_js hit the RSS watchdog", async () => {
+        const started = performance.now();
+        const r = await execute(
+          server,
+          "from pyodide.code import run_js\nrun_js('globalThis.keep = []; while (true) { globalThis.keep.push(new Uint8Array(64 * 1024 * 1024).fill(1)); }')",
+          60_000,
+        );
+        assert.equal(r.error?.code, "MEMORY_LIMIT", r.text);
+        assert.ok(performance.now() - started < 20_000);
+        await next();
+      });
+
+      await t.step("a JS heap bomb is MEMORY_LIMIT", async () => {
+        const r = await execute(
+          server,
+          "from pyodide.code import run_js\nrun_js('globalThis.a = []; while (true) { globalThis.a.push({ x: [1, 2, 3], s: \"y\".repeat(100) + Math.random() }); }')",
+          60_000,
+        );
+        assert.equal(r.error?.code, "MEMORY_LIMIT", r.text);
+        await next();
+      });
+
+      await t.step("an output flood is truncated with a marker, and a huge one stopped", async () => {
+        const cut = await execute(server, "for i in range(2000):\n    print('line', i)\n'finished'");
+        assert.equal(cut.ok, true, cut.text);
+        assert.equal(cut.truncated, true);
+        assert.equal(cut.result, "finished");
+        assert.ok(cut.stdout.length < 4096 + 200);
+        assert.match(cut.stdout, /output truncated/);
+        const flood = await execute(server, "while True:\n    print('x' * 1000)", 30_000);
+        assert.equal(flood.error?.code, "OUTPUT_LIMIT", flood.text);
+        assert.ok(flood.stdout.length < 4096 + 200);
+        await next();
+      });
+
+      await t.step("a huge return value is cut", async () => {
+        const r = await execute(server, "'x' * 200_000");
+        assert.equal(r.truncated, true);
+        assert.ok(String(r.result).length < 70_000);
+        await next();
+      });
+
+      await t.step("deep recursion is RecursionError", async () => {
+        const r = await execute(server, "def f(n):\n    return f(n + 1)\nf(0)");
+        assert.equal(r.error?.code, "RUNTIME_ERROR", r.text);
+        assert.equal(r.error?.type, "RecursionError");
+        await next();
+      });
+
+      await t.step("the host's memory did not explode", async () => {
+        const after = await hostRssMb(server.pid);
+        assert.ok(after < hostBefore + 300, `host RSS grew from ${hostBefore} MB to ${after} MB`);
+      });
+    } finally {
+      await server.close();
+    }
+  },
+});
