@@ -1,0 +1,78 @@
+/**
+ * Start-up and shutdown of the real server: a bad or missing config is a clear message and a
+ * non-zero exit; stdin end, SIGINT and SIGTERM stop the server without orphaned sandbox children.
+ */
+import assert from "node:assert/strict";
+import { childPids, root, startFlags, startServer, waitForExit, writeConfig } from "./support/server.ts";
+
+async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...startFlags(), "main.ts", ...args],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("a missing config file names the file and the fix", async () => {
+  const r = await runMain(["--config", ".cache/tests/does-not-exist.json"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Config file \.cache\/tests\/does-not-exist\.json was not found; create it/);
+});
+
+Deno.test("invalid JSON in the config is reported with the file name", async () => {
+  Deno.mkdirSync(`${root}.cache/tests`, { recursive: true });
+  const path = ".cache/tests/broken.json";
+  Deno.writeTextFileSync(`${root}${path}`, "{ \"servers\": ");
+  const r = await runMain(["--config", path]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Config file \.cache\/tests\/broken\.json is not valid JSON/);
+});
+
+Deno.test("a wrong sandbox setting names the JSON path", async () => {
+  const path = writeConfig({ sandbox: { timeout_ms: "soon" } });
+  const r = await runMain(["--config", path]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /at sandbox\.timeout_ms: .*number/);
+});
+
+Deno.test("an unknown key is named", async () => {
+  const path = writeConfig({ sandbox: { pool_sise: 3 } });
+  const r = await runMain(["--config", path]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /unknown key\(s\) "pool_sise"/);
+});
+
+Deno.test("an unknown flag is refused with a pointer to --help", async () => {
+  const r = await runMain(["--bogus"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--help/);
+});
+
+for (const how of ["stdin end", "SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name: `shutdown on ${how} leaves no orphan children`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const server = await startServer({ config: { sandbox: { pool_size: 2 } } });
+      // A run in progress while we stop: its child must die too.
+      const running = server.client.callTool({ name: "execute_code", arguments: { code: "while True: pass" } })
+        .catch(() => undefined);
+      let children: number[] = [];
+      for (let i = 0; i < 100 && children.length < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        children = await childPids(server.pid);
+      }
+      assert.ok(children.length >= 2, `expected live sandbox children, saw ${children.length}`);
+      if (how === "stdin end") await server.close();
+      else Deno.kill(server.pid, how);
+      assert.ok(await waitForExit(server.pid, 10_000), "the server exited");
+      for (const pid of children) assert.ok(await waitForExit(pid, 5000), `child ${pid} was left running`);
+      if (how !== "stdin end") await server.close().catch(() => {});
+      await running;
+    },
+  });
+}
