@@ -10,7 +10,8 @@ import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
 import { createServer, SERVER_VERSION } from "./src/server/server.ts";
 
-const USAGE = `mcp-code-mode ${SERVER_VERSION}: an MCP server that runs agent-written Python in a sandbox.
+const USAGE =
+  `mcp-code-mode ${SERVER_VERSION}: an MCP server that runs agent-written Python in a sandbox.
 
 Usage: deno task start [--config PATH]
 
@@ -75,7 +76,10 @@ async function main(): Promise<number | "serving"> {
   process.stdin.on("close", () => exitAfter("stdin closed"));
 
   await server.connect(new StdioServerTransport());
-  log("info", `Serving MCP over stdio (config ${loaded.path}, pool of ${loaded.config.sandbox.pool_size}).`);
+  log(
+    "info",
+    `Serving MCP over stdio (config ${loaded.path}, pool of ${loaded.config.sandbox.pool_size}).`,
+  );
   return "serving"; // until stdin ends or a signal arrives
 }
 

@@ -48,7 +48,8 @@ export class OutputCapture {
     for (const chunk of this.#chunks[stream]) text += decoder.decode(chunk, { stream: true });
     text += decoder.decode();
     if (this.#cut.has(stream)) {
-      text += `\n… [output truncated: ${this.#seen} bytes written, ${this.#limits.output_bytes} kept]`;
+      text +=
+        `\n… [output truncated: ${this.#seen} bytes written, ${this.#limits.output_bytes} kept]`;
     }
     return text;
   }

@@ -19,8 +19,10 @@ const STDLIB_URL = "https://stdlib.pyodide.invalid/python_stdlib.zip";
 
 /** Options for {@link loadSandboxPyodide}. */
 export interface LoadOptions {
-  /** A memory snapshot made by this same build; absent when making one. */
+  /** A memory snapshot made by this same build. */
   snapshot?: Uint8Array;
+  /** Without a snapshot: prepare for making one (true) or just boot from scratch (false). */
+  forSnapshot?: boolean;
 }
 
 /** Loads Pyodide with no filesystem or network access and installs the runner module. */
@@ -44,7 +46,7 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
       // deno-lint-ignore no-explicit-any
       lockFileContents: lockFile as any,
       env: { HOME: "/home/pyodide" },
-      _makeSnapshot: options.snapshot === undefined,
+      _makeSnapshot: options.snapshot === undefined && options.forSnapshot !== false,
       _loadSnapshot: options.snapshot,
       // deno-lint-ignore no-explicit-any
       createPyodideModule: (settings: any) => {
@@ -52,7 +54,9 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
         settings.instantiateWasm = (imports: any, done: any) => {
           imports.env.Jsv_GetError_import = () => errorMarker;
           imports.env.JsvError_Check = (value: unknown) => value === errorMarker;
-          WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance, wasmModule));
+          WebAssembly.instantiate(wasmModule, imports).then((instance) =>
+            done(instance, wasmModule)
+          );
           return {};
         };
         return createPyodideModule(settings);
@@ -79,6 +83,6 @@ del _m, _mcp_runner_source
 
 /** Makes a memory snapshot of a freshly loaded Pyodide with the runner installed. */
 export async function makeSnapshot(): Promise<Uint8Array> {
-  const pyodide = await loadSandboxPyodide();
+  const pyodide = await loadSandboxPyodide({ forSnapshot: true });
   return pyodide.makeMemorySnapshot();
 }

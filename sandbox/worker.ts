@@ -32,7 +32,13 @@ await asyncio.sleep(0)
   "def broken(:\n    pass",
   "def fails(x):\n    return {}[x]\nfails('key')",
 ];
-const WARM_UP_TOOL: ToolRef = { server: "warm", tool: "echo", py_server: "warm", py_name: "echo", doc: "" };
+const WARM_UP_TOOL: ToolRef = {
+  server: "warm",
+  tool: "echo",
+  py_server: "warm",
+  py_name: "echo",
+  doc: "",
+};
 
 // Captured before any user code runs: Python can reach and replace globals through `js`.
 const stringify = JSON.stringify;
@@ -50,7 +56,8 @@ function writeAll(bytes: Uint8Array, write = writeSync): void {
 
 // JS code run from Python must not write unframed lines by accident: console goes to stderr.
 for (const method of ["log", "info", "debug", "trace", "dir", "table"] as const) {
-  console[method] = (...args: unknown[]) => writeAll(encode(args.map(String).join(" ") + "\n"), errorWriteSync);
+  console[method] = (...args: unknown[]) =>
+    writeAll(encode(args.map(String).join(" ") + "\n"), errorWriteSync);
 }
 
 if (Deno.args[0] === "--make-snapshot") {
@@ -62,14 +69,16 @@ const reader = new ByteReader(Deno.stdin.readable);
 const init = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
 if (init?.type !== "init") exit(70);
 const { nonce, limits } = init as Extract<HostMessage, { type: "init" }>;
-const snapshot = await reader.readBytes((init as Extract<HostMessage, { type: "init" }>).snapshot_bytes);
+const snapshotBytes = (init as Extract<HostMessage, { type: "init" }>).snapshot_bytes;
+const snapshot = snapshotBytes > 0 ? await reader.readBytes(snapshotBytes) : undefined;
 if (snapshot === null) exit(70);
 
 function send(message: ChildMessage): void {
   writeAll(encode(nonce + " " + stringify(message) + "\n"));
 }
 
-const pyodide = await loadSandboxPyodide({ snapshot: snapshot! });
+// No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
+const pyodide = await loadSandboxPyodide(snapshot ? { snapshot } : { forSnapshot: false });
 const pending = new Map<number, (reply: string) => void>();
 let nextCallId = 0;
 function relayToHost(server: string, tool: string, argsJson: string): Promise<string> {
@@ -119,7 +128,11 @@ type Outcome = Omit<ChildRunResult, "stdout" | "stderr">;
 async function execute(code: string, tools: ToolRef[]): Promise<Outcome> {
   let outcome: Outcome & { result_json?: string };
   try {
-    const globals = pyodide.toPy({ _code: code, _tools: stringify(tools), _limit: limits.result_bytes });
+    const globals = pyodide.toPy({
+      _code: code,
+      _tools: stringify(tools),
+      _limit: limits.result_bytes,
+    });
     const text: string = await pyodide.runPythonAsync(
       "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit)",
       { globals },
@@ -152,7 +165,8 @@ function finish(outcome: Outcome): never {
 function outputLimitError(limits: ChildLimits): RunError {
   return {
     code: "OUTPUT_LIMIT",
-    message: `The program wrote more than ${limits.output_hard_bytes} bytes of output and was stopped; ` +
+    message:
+      `The program wrote more than ${limits.output_hard_bytes} bytes of output and was stopped; ` +
       "print less (summarise, or return a value) and run it again.",
   };
 }
@@ -161,7 +175,11 @@ function outputLimitError(limits: ChildLimits): RunError {
 function fatalError(error: unknown): RunError {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   if (/out of memory|Cannot enlarge memory|allocation failed|Out of bounds memory/i.test(text)) {
-    return { code: "MEMORY_LIMIT", type: "MemoryError", message: `The program ran out of memory (${text.slice(0, 200)})` };
+    return {
+      code: "MEMORY_LIMIT",
+      type: "MemoryError",
+      message: `The program ran out of memory (${text.slice(0, 200)})`,
+    };
   }
   return { code: "SANDBOX_CRASH", message: `The Python runtime failed: ${text.slice(0, 500)}` };
 }

@@ -29,6 +29,8 @@ export const SandboxConfigSchema = z.object({
     .describe("Tool calls allowed per execution (TOOL_CALL_LIMIT past it)."),
   start_timeout_ms: z.number().int().min(1000).max(600_000).default(60_000)
     .describe("How long a child may take to load Pyodide."),
+  use_snapshot: z.boolean().default(true)
+    .describe("Start children from the memory snapshot (false only to measure cold starts)."),
   cache_dir: z.string().min(1).optional()
     .describe("Where the Pyodide memory snapshot is cached (default: .cache in the project)."),
 }).strict();
@@ -94,7 +96,10 @@ export interface LoadConfigOptions {
 }
 
 /** Reads, expands and validates a configuration file; never throws. */
-export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<ConfigResult> {
+export async function loadConfig(
+  path: string,
+  options: LoadConfigOptions = {},
+): Promise<ConfigResult> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -116,7 +121,9 @@ export function parseConfig(
   } catch (error) {
     return {
       ok: false,
-      message: `Config file ${path} is not valid JSON (${(error as Error).message}); fix the syntax.`,
+      message: `Config file ${path} is not valid JSON (${
+        (error as Error).message
+      }); fix the syntax.`,
     };
   }
   if (isRecord(raw) && "mcpServers" in raw) {
@@ -168,7 +175,11 @@ type Expanded = { ok: true; value: unknown } | { ok: false; message: string };
 
 const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-function expand(value: unknown, env: (name: string) => string | undefined, path: string[]): Expanded {
+function expand(
+  value: unknown,
+  env: (name: string) => string | undefined,
+  path: string[],
+): Expanded {
   if (typeof value === "string") {
     let missing: string | undefined;
     const out = value.replace(VAR_PATTERN, (_all, name: string, fallback?: string) => {

@@ -3,7 +3,14 @@
  * non-zero exit; stdin end, SIGINT and SIGTERM stop the server without orphaned sandbox children.
  */
 import assert from "node:assert/strict";
-import { childPids, root, startFlags, startServer, waitForExit, writeConfig } from "./support/server.ts";
+import {
+  childPids,
+  root,
+  startFlags,
+  startServer,
+  waitForExit,
+  writeConfig,
+} from "./support/server.ts";
 
 async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -19,13 +26,16 @@ async function runMain(args: string[]): Promise<{ code: number; stderr: string }
 Deno.test("a missing config file names the file and the fix", async () => {
   const r = await runMain(["--config", ".cache/tests/does-not-exist.json"]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /Config file \.cache\/tests\/does-not-exist\.json was not found; create it/);
+  assert.match(
+    r.stderr,
+    /Config file \.cache\/tests\/does-not-exist\.json was not found; create it/,
+  );
 });
 
 Deno.test("invalid JSON in the config is reported with the file name", async () => {
   Deno.mkdirSync(`${root}.cache/tests`, { recursive: true });
   const path = ".cache/tests/broken.json";
-  Deno.writeTextFileSync(`${root}${path}`, "{ \"servers\": ");
+  Deno.writeTextFileSync(`${root}${path}`, '{ "servers": ');
   const r = await runMain(["--config", path]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Config file \.cache\/tests\/broken\.json is not valid JSON/);
@@ -59,7 +69,10 @@ for (const how of ["stdin end", "SIGTERM", "SIGINT"] as const) {
     async fn() {
       const server = await startServer({ config: { sandbox: { pool_size: 2 } } });
       // A run in progress while we stop: its child must die too.
-      const running = server.client.callTool({ name: "execute_code", arguments: { code: "while True: pass" } })
+      const running = server.client.callTool({
+        name: "execute_code",
+        arguments: { code: "while True: pass" },
+      })
         .catch(() => undefined);
       let children: number[] = [];
       for (let i = 0; i < 100 && children.length < 3; i++) {
@@ -70,7 +83,9 @@ for (const how of ["stdin end", "SIGTERM", "SIGINT"] as const) {
       if (how === "stdin end") await server.close();
       else Deno.kill(server.pid, how);
       assert.ok(await waitForExit(server.pid, 10_000), "the server exited");
-      for (const pid of children) assert.ok(await waitForExit(pid, 5000), `child ${pid} was left running`);
+      for (const pid of children) {
+        assert.ok(await waitForExit(pid, 5000), `child ${pid} was left running`);
+      }
       if (how !== "stdin end") await server.close().catch(() => {});
       await running;
     },

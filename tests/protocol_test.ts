@@ -10,7 +10,13 @@ import { Executor } from "../src/sandbox_host/executor.ts";
 const nonce = "abc123";
 
 Deno.test("a framed valid message parses", () => {
-  const line = encodeFrame(nonce, { type: "tool_call", call_id: 3, server: "s", tool: "t", args: { a: 1 } });
+  const line = encodeFrame(nonce, {
+    type: "tool_call",
+    call_id: 3,
+    server: "s",
+    tool: "t",
+    args: { a: 1 },
+  });
   const parsed = parseFrame(nonce, line.trimEnd());
   assert.deepEqual(parsed, {
     ok: true,
@@ -36,7 +42,10 @@ Deno.test("framed non-JSON is refused", () => {
 Deno.test("an unknown message type or a bad field is refused, naming the path", () => {
   const unknown = parseFrame(nonce, `${nonce} {"type":"exec","code":"x"}`);
   assert.equal(unknown.ok, false);
-  const badId = parseFrame(nonce, `${nonce} {"type":"tool_call","call_id":-1,"server":"s","tool":"t","args":{}}`);
+  const badId = parseFrame(
+    nonce,
+    `${nonce} {"type":"tool_call","call_id":-1,"server":"s","tool":"t","args":{}}`,
+  );
   assert.match(!badId.ok ? badId.reason : "", /call_id/);
   const extra = parseFrame(nonce, `${nonce} {"type":"ready","sneaky":true}`);
   assert.equal(extra.ok, false);

@@ -37,7 +37,9 @@ const dispatcher: ToolDispatcher = {
         });
         return { ok: true, value: { slept: args.ms ?? 100, id: args.id ?? null } };
       }
-      if (ref.tool === "fail") return { ok: false, code: "TOOL_ERROR", message: `failed on purpose: ${args.why}` };
+      if (ref.tool === "fail") {
+        return { ok: false, code: "TOOL_ERROR", message: `failed on purpose: ${args.why}` };
+      }
       throw new Error("unreachable");
     } finally {
       inFlight--;
@@ -50,9 +52,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const created = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1, max_tool_calls: 2000 }), {
-      dispatcher,
-    });
+    const created = await Executor.create(
+      SandboxConfigSchema.parse({ pool_size: 1, max_tool_calls: 2000 }),
+      {
+        dispatcher,
+      },
+    );
     assert.ok(created.ok);
     const executor = created.executor;
     try {
@@ -61,7 +66,12 @@ Deno.test({
         assert.equal(r.ok, true, JSON.stringify(r));
         assert.deepEqual(r.result, { a: 1, b: [1, "x"], c: { d: null } });
         assert.equal(r.tool_calls.length, 1);
-        assert.deepEqual({ ...r.tool_calls[0], ms: 0 }, { server: "test-server", tool: "echo", ok: true, ms: 0 });
+        assert.deepEqual({ ...r.tool_calls[0], ms: 0 }, {
+          server: "test-server",
+          tool: "echo",
+          ok: true,
+          ms: 0,
+        });
       });
 
       await t.step("an async call works with .aio and a dict argument", async () => {
@@ -84,7 +94,12 @@ Deno.test({
         const caught = await executor.execute(
           "try:\n    tools.test.fail(why='x')\nexcept ToolError as e:\n    result = [str(e), e.server, e.tool, e.code]",
         );
-        assert.deepEqual(caught.result, ["failed on purpose: x", "test-server", "fail", "TOOL_ERROR"]);
+        assert.deepEqual(caught.result, [
+          "failed on purpose: x",
+          "test-server",
+          "fail",
+          "TOOL_ERROR",
+        ]);
         assert.equal(caught.tool_calls[0]?.ok, false);
         const uncaught = await executor.execute("tools.test.fail(why='y')");
         assert.equal(uncaught.error?.code, "RUNTIME_ERROR");
@@ -94,15 +109,20 @@ Deno.test({
 
       await t.step("1,000 sequential calls work", async () => {
         const before = calls;
-        const r = await executor.execute("total = 0\nfor i in range(1000):\n    total += tools.test.echo(i=i)['i']\ntotal", {
-          timeoutMs: 60_000,
-        });
+        const r = await executor.execute(
+          "total = 0\nfor i in range(1000):\n    total += tools.test.echo(i=i)['i']\ntotal",
+          {
+            timeoutMs: 60_000,
+          },
+        );
         assert.equal(r.result, 499500, JSON.stringify(r.error));
         assert.equal(calls - before, 1000);
       });
 
       await t.step("help() shows the tool's doc, unknown names say what exists", async () => {
-        const r = await executor.execute("help(tools.test.echo)\ntry:\n    tools.test.nope\nexcept AttributeError as e:\n    result = str(e)");
+        const r = await executor.execute(
+          "help(tools.test.echo)\ntry:\n    tools.test.nope\nexcept AttributeError as e:\n    result = str(e)",
+        );
         assert.match(r.stdout, /The echo test tool\./);
         assert.match(String(r.result), /no tool 'nope'; available: echo, fail, sleep/);
       });
@@ -111,7 +131,10 @@ Deno.test({
         const before = calls;
         const r = await executor.execute("tools.test.echo(x={1, 2})");
         assert.equal(r.error?.type, "TypeError");
-        assert.match(r.error?.message ?? "", /tools\.test\.echo: arguments must be JSON-serialisable/);
+        assert.match(
+          r.error?.message ?? "",
+          /tools\.test\.echo: arguments must be JSON-serialisable/,
+        );
         assert.equal(calls, before);
       });
 
@@ -135,7 +158,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const created = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1, max_tool_calls: 5 }), { dispatcher });
+    const created = await Executor.create(
+      SandboxConfigSchema.parse({ pool_size: 1, max_tool_calls: 5 }),
+      { dispatcher },
+    );
     assert.ok(created.ok);
     try {
       const r = await created.executor.execute(

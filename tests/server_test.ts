@@ -37,10 +37,13 @@ Deno.test({
         assert.equal(r.stderr, "warn");
       });
 
-      await t.step("a variable named result is returned when there is no final expression", async () => {
-        const r = await execute(server, "result = {'n': [1, 2], 's': 'x'}\nprint('done')");
-        assert.deepEqual(r.result, { n: [1, 2], s: "x" });
-      });
+      await t.step(
+        "a variable named result is returned when there is no final expression",
+        async () => {
+          const r = await execute(server, "result = {'n': [1, 2], 's': 'x'}\nprint('done')");
+          assert.deepEqual(r.result, { n: [1, 2], s: "x" });
+        },
+      );
 
       await t.step("a non-JSON value comes back as its repr", async () => {
         const r = await execute(server, "{1, 2} | {3}");
@@ -48,7 +51,10 @@ Deno.test({
       });
 
       await t.step("an exception is RUNTIME_ERROR with a clean traceback", async () => {
-        const r = await execute(server, "def f(d):\n    return d['missing']\n\nprint('before')\nf({})");
+        const r = await execute(
+          server,
+          "def f(d):\n    return d['missing']\n\nprint('before')\nf({})",
+        );
         assert.equal(r.ok, false);
         assert.equal(r.isError, true);
         assert.equal(r.error?.code, "RUNTIME_ERROR");
@@ -106,7 +112,10 @@ Deno.test({
 
       await t.step("8 concurrent calls all succeed with their own results", async () => {
         const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => execute(server, `import time\ntime.sleep(0.05)\nprint(${i})\n${i} * 10`)),
+          Array.from(
+            { length: 8 },
+            (_, i) => execute(server, `import time\ntime.sleep(0.05)\nprint(${i})\n${i} * 10`),
+          ),
         );
         results.forEach((r, i) => {
           assert.equal(r.ok, true, r.text);
@@ -115,18 +124,21 @@ Deno.test({
         });
       });
 
-      await t.step("bad arguments are rejected by schema, and the server keeps serving", async () => {
-        const missing = await server.client.callTool({ name: "execute_code", arguments: {} });
-        assert.equal(missing.isError, true);
-        assert.match(JSON.stringify(missing.content), /code/);
-        const badTimeout = await server.client.callTool({
-          name: "execute_code",
-          arguments: { code: "1", timeout_ms: -5 },
-        });
-        assert.equal(badTimeout.isError, true);
-        const after = await execute(server, "1 + 1");
-        assert.equal(after.result, 2);
-      });
+      await t.step(
+        "bad arguments are rejected by schema, and the server keeps serving",
+        async () => {
+          const missing = await server.client.callTool({ name: "execute_code", arguments: {} });
+          assert.equal(missing.isError, true);
+          assert.match(JSON.stringify(missing.content), /code/);
+          const badTimeout = await server.client.callTool({
+            name: "execute_code",
+            arguments: { code: "1", timeout_ms: -5 },
+          });
+          assert.equal(badTimeout.isError, true);
+          const after = await execute(server, "1 + 1");
+          assert.equal(after.result, 2);
+        },
+      );
 
       await t.step("the compact text leaves out empty fields", async () => {
         const r = await execute(server, "None");

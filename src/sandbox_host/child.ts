@@ -49,7 +49,8 @@ export class SandboxChild {
   #resolveReady!: (result: ReadyResult) => void;
 
   private constructor(options: SpawnOptions) {
-    const { config, snapshot, cwd } = options;
+    const { config, cwd } = options;
+    const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
     this.#process = new Deno.Command(Deno.execPath(), {
       args: childArgs(config, "run"),
       clearEnv: true,
@@ -77,7 +78,8 @@ export class SandboxChild {
         result_bytes: config.result_bytes,
       },
     };
-    this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(() => this.#write(snapshot));
+    this.#write(encoder.encode(JSON.stringify(init) + "\n"))
+      .then(() => snapshot.length ? this.#write(snapshot) : undefined);
     this.#readStdout();
     this.#readStderr();
     const timer = setTimeout(() => {

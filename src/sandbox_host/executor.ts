@@ -4,7 +4,13 @@
  * and always resolves to an {@link ExecResult}; it never throws.
  */
 import type { SandboxConfig } from "../config.ts";
-import type { ChildMessage, ChildRunResult, ErrorCode, RunError, ToolRef } from "../relay/protocol.ts";
+import type {
+  ChildMessage,
+  ChildRunResult,
+  ErrorCode,
+  RunError,
+  ToolRef,
+} from "../relay/protocol.ts";
 import type { ChildEvent, SandboxChild } from "./child.ts";
 import { WarmPool } from "./pool.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
@@ -30,7 +36,11 @@ export interface ExecResult {
 }
 
 /** A tool call's outcome as the dispatcher reports it. */
-export type ToolOutcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+export type ToolOutcome = { ok: true; value: unknown } | {
+  ok: false;
+  code: string;
+  message: string;
+};
 
 /** Answers the tool calls Python makes. */
 export interface ToolDispatcher {
@@ -141,7 +151,12 @@ class Run {
   #done = false;
   #timers: ReturnType<typeof setTimeout>[] = [];
 
-  constructor(executor: Executor, child: SandboxChild, dispatcher: ToolDispatcher, started: number) {
+  constructor(
+    executor: Executor,
+    child: SandboxChild,
+    dispatcher: ToolDispatcher,
+    started: number,
+  ) {
     this.#executor = executor;
     this.#child = child;
     this.#dispatcher = dispatcher;
@@ -156,15 +171,22 @@ class Run {
     this.#child.onEvent((event) => this.#onEvent(event));
     const timeout = Math.min(options.timeoutMs ?? config.timeout_ms, config.max_timeout_ms);
     this.#timers.push(setTimeout(() => {
-      this.#fail("TIMEOUT", `The program did not finish within ${timeout} ms and was stopped; ` +
-        "make it do less per run, or pass a larger timeout_ms.");
+      this.#fail(
+        "TIMEOUT",
+        `The program did not finish within ${timeout} ms and was stopped; ` +
+          "make it do less per run, or pass a larger timeout_ms.",
+      );
     }, timeout));
     this.#timers.push(setInterval(() => this.#checkMemory(), RSS_POLL_MS));
     if (options.signal) {
       if (options.signal.aborted) this.#fail("TIMEOUT", "The execution was cancelled.");
-      options.signal.addEventListener("abort", () => this.#fail("TIMEOUT", "The execution was cancelled."), {
-        once: true,
-      });
+      options.signal.addEventListener(
+        "abort",
+        () => this.#fail("TIMEOUT", "The execution was cancelled."),
+        {
+          once: true,
+        },
+      );
     }
     this.#child.send({ type: "run", id: crypto.randomUUID(), code, tools });
     return result;
@@ -173,22 +195,34 @@ class Run {
   #onEvent(event: ChildEvent): void {
     if (event.kind === "message") return this.#onMessage(event.message);
     if (event.kind === "violation") {
-      return this.#fail("PROTOCOL_VIOLATION", `The sandbox broke the relay protocol (${event.reason}) ` +
-        "and was stopped. Write output with print(); never write to the process's real stdout.");
+      return this.#fail(
+        "PROTOCOL_VIOLATION",
+        `The sandbox broke the relay protocol (${event.reason}) ` +
+          "and was stopped. Write output with print(); never write to the process's real stdout.",
+      );
     }
-    if (this.#memoryKilled || /out of memory|heap limit|allocation failed/i.test(this.#child.stderrTail)) {
+    if (
+      this.#memoryKilled ||
+      /out of memory|heap limit|allocation failed/i.test(this.#child.stderrTail)
+    ) {
       return this.#fail("MEMORY_LIMIT", this.#memoryMessage());
     }
     const how = event.status.signal ?? `exit code ${event.status.code}`;
-    this.#fail("SANDBOX_CRASH", `The sandbox process ended (${how}) before the program finished ` +
-      "(did it call os._exit or Deno.exit?). Nothing was lost on the host; run it again without that.");
+    this.#fail(
+      "SANDBOX_CRASH",
+      `The sandbox process ended (${how}) before the program finished ` +
+        "(did it call os._exit or Deno.exit?). Nothing was lost on the host; run it again without that.",
+    );
   }
 
   #onMessage(message: ChildMessage): void {
     if (message.type === "done") return this.#finish(message.result);
     if (message.type !== "tool_call") return;
     if (this.#callIds.has(message.call_id)) {
-      return this.#fail("PROTOCOL_VIOLATION", `The sandbox reused tool call id ${message.call_id} and was stopped.`);
+      return this.#fail(
+        "PROTOCOL_VIOLATION",
+        `The sandbox reused tool call id ${message.call_id} and was stopped.`,
+      );
     }
     this.#callIds.add(message.call_id);
     void this.#relay(message);
@@ -198,7 +232,10 @@ class Run {
     const { call_id, server, tool, args } = message;
     const ref = this.#catalog.get(key(server, tool));
     const started = performance.now();
-    let outcome: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+    let outcome: { ok: true; value: unknown } | {
+      ok: false;
+      error: { code: string; message: string };
+    };
     if (this.#calls.length >= this.#executor.config.max_tool_calls) {
       this.#limitHit = true;
       outcome = {
@@ -212,11 +249,16 @@ class Run {
     } else if (!ref) {
       outcome = {
         ok: false,
-        error: { code: "UNKNOWN_TOOL", message: `There is no tool ${server}.${tool}; list the tools with dir(tools).` },
+        error: {
+          code: "UNKNOWN_TOOL",
+          message: `There is no tool ${server}.${tool}; list the tools with dir(tools).`,
+        },
       };
     } else {
       const reply = await this.#dispatch(ref, args);
-      outcome = reply.ok ? reply : { ok: false, error: { code: reply.code, message: reply.message } };
+      outcome = reply.ok
+        ? reply
+        : { ok: false, error: { code: reply.code, message: reply.message } };
       this.#calls.push({ server, tool, ok: reply.ok, ms: round(performance.now() - started) });
     }
     if (!this.#done) await this.#child.send({ type: "tool_result", call_id, ...outcome });
@@ -233,7 +275,9 @@ class Run {
 
   async #checkMemory(): Promise<void> {
     const rss = await this.#child.rssBytes();
-    if (rss !== undefined && rss > this.#executor.config.rss_limit_mb * 1024 * 1024 && !this.#done) {
+    if (
+      rss !== undefined && rss > this.#executor.config.rss_limit_mb * 1024 * 1024 && !this.#done
+    ) {
       this.#memoryKilled = true;
       this.#fail("MEMORY_LIMIT", this.#memoryMessage());
     }

@@ -127,7 +127,8 @@ export class WarmPool {
       for (const resolve of this.#waiters.splice(0)) {
         resolve({
           ok: false,
-          message: `The Python sandbox cannot start (${message}). Check that Deno ${Deno.version.deno} ` +
+          message:
+            `The Python sandbox cannot start (${message}). Check that Deno ${Deno.version.deno} ` +
             "can run sandbox/worker.ts and that the Pyodide snapshot in the cache is intact.",
         });
       }

@@ -73,8 +73,9 @@ export async function emptyDir(config: SandboxConfig): Promise<string> {
 }
 
 async function snapshotKey(): Promise<string> {
-  const parts = [Deno.version.deno];
-  for (const file of ["deno.json", "sandbox/runner.py", "sandbox/pyodide_loader.ts"]) {
+  const imports = JSON.parse(await Deno.readTextFile(projectPath("deno.json"))).imports ?? {};
+  const parts = [Deno.version.deno, String(imports.pyodide)];
+  for (const file of ["sandbox/runner.py", "sandbox/pyodide_loader.ts"]) {
     parts.push(await Deno.readTextFile(projectPath(file)));
   }
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
@@ -85,7 +86,9 @@ async function snapshotKey(): Promise<string> {
 async function removeStale(dir: string, keep: string): Promise<void> {
   for await (const entry of Deno.readDir(dir)) {
     const path = `${dir}/${entry.name}`;
-    if (entry.name.startsWith("pyodide-snapshot-") && path !== keep && !entry.name.endsWith(".tmp")) {
+    if (
+      entry.name.startsWith("pyodide-snapshot-") && path !== keep && !entry.name.endsWith(".tmp")
+    ) {
       await Deno.remove(path).catch(() => {});
     }
   }

@@ -12,10 +12,17 @@ export function resultText(result: ExecResult): string {
   if (result.result !== undefined) compact.result = result.result;
   if (result.error) {
     const { code, type, message, traceback } = result.error;
-    compact.error = { code, ...(type ? { type } : {}), message, ...(traceback ? { traceback } : {}) };
+    compact.error = {
+      code,
+      ...(type ? { type } : {}),
+      message,
+      ...(traceback ? { traceback } : {}),
+    };
   }
   if (result.tool_calls.length) {
-    compact.tool_calls = result.tool_calls.map((c) => `${c.server}.${c.tool} ${c.ok ? "ok" : "failed"} ${c.ms}ms`);
+    compact.tool_calls = result.tool_calls.map((c) =>
+      `${c.server}.${c.tool} ${c.ok ? "ok" : "failed"} ${c.ms}ms`
+    );
   }
   if (result.truncated) compact.truncated = true;
   compact.duration_ms = result.duration_ms;

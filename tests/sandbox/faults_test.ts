@@ -9,7 +9,10 @@ import { execute, startServer, type TestServer } from "../support/server.ts";
 const TIMEOUT_MS = 1500;
 
 async function hostRssMb(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)], stdout: "piped" }).output();
+  const out = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", String(pid)],
+    stdout: "piped",
+  }).output();
   return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
 }
 
@@ -19,7 +22,15 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const server: TestServer = await startServer({
-      config: { sandbox: { pool_size: 2, memory_mb: 256, rss_limit_mb: 700, output_bytes: 4096, output_hard_bytes: 1024 * 1024 } },
+      config: {
+        sandbox: {
+          pool_size: 2,
+          memory_mb: 256,
+          rss_limit_mb: 700,
+          output_bytes: 4096,
+          output_hard_bytes: 1024 * 1024,
+        },
+      },
     });
     const hostBefore = await hostRssMb(server.pid);
     const next = async () => {
@@ -46,7 +57,11 @@ Deno.test({
 
       await t.step("a growing Python list is MEMORY_LIMIT (MemoryError) in seconds", async () => {
         const started = performance.now();
-        const r = await execute(server, "chunks = []\nwhile True:\n    chunks.append(bytearray(8 * 1024 * 1024))", 30_000);
+        const r = await execute(
+          server,
+          "chunks = []\nwhile True:\n    chunks.append(bytearray(8 * 1024 * 1024))",
+          30_000,
+        );
         assert.equal(r.error?.code, "MEMORY_LIMIT", r.text);
         assert.ok(performance.now() - started < 15_000);
         await next();
@@ -74,18 +89,24 @@ Deno.test({
         await next();
       });
 
-      await t.step("an output flood is truncated with a marker, and a huge one stopped", async () => {
-        const cut = await execute(server, "for i in range(2000):\n    print('line', i)\n'finished'");
-        assert.equal(cut.ok, true, cut.text);
-        assert.equal(cut.truncated, true);
-        assert.equal(cut.result, "finished");
-        assert.ok(cut.stdout.length < 4096 + 200);
-        assert.match(cut.stdout, /output truncated/);
-        const flood = await execute(server, "while True:\n    print('x' * 1000)", 30_000);
-        assert.equal(flood.error?.code, "OUTPUT_LIMIT", flood.text);
-        assert.ok(flood.stdout.length < 4096 + 200);
-        await next();
-      });
+      await t.step(
+        "an output flood is truncated with a marker, and a huge one stopped",
+        async () => {
+          const cut = await execute(
+            server,
+            "for i in range(2000):\n    print('line', i)\n'finished'",
+          );
+          assert.equal(cut.ok, true, cut.text);
+          assert.equal(cut.truncated, true);
+          assert.equal(cut.result, "finished");
+          assert.ok(cut.stdout.length < 4096 + 200);
+          assert.match(cut.stdout, /output truncated/);
+          const flood = await execute(server, "while True:\n    print('x' * 1000)", 30_000);
+          assert.equal(flood.error?.code, "OUTPUT_LIMIT", flood.text);
+          assert.ok(flood.stdout.length < 4096 + 200);
+          await next();
+        },
+      );
 
       await t.step("a huge return value is cut", async () => {
         const r = await execute(server, "'x' * 200_000");

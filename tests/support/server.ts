@@ -102,9 +102,14 @@ export function isAlive(pid: number): boolean {
 
 /** Pids of the direct children of `pid`. */
 export async function childPids(pid: number): Promise<number[]> {
-  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)], stdout: "piped" })
+  const out = await new Deno.Command("ps", {
+    args: ["-o", "pid=", "--ppid", String(pid)],
+    stdout: "piped",
+  })
     .output();
-  return new TextDecoder().decode(out.stdout).split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+  return new TextDecoder().decode(out.stdout).split("\n").map((s) => Number(s.trim())).filter((n) =>
+    n > 0
+  );
 }
 
 /** Waits until `pid` is gone; false after `ms`. */
