@@ -57,14 +57,15 @@ class ToolCallLimitExceeded(BaseException):
     """Raised when a run makes more tool calls than allowed; it ends the run."""
 
 
-async def _call(server, tool, label, args):
-    import _mcp_relay  # registered by the worker after the snapshot is restored
-
+def _payload(label, args):
     try:
-        payload = json.dumps(args)
+        return json.dumps(args)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{label}: arguments must be JSON-serialisable ({err})") from None
-    reply = json.loads(await _mcp_relay.call(server, tool, payload))
+
+
+def _unwrap(raw, server, tool):
+    reply = json.loads(raw)
     if reply["ok"]:
         return reply["value"]
     error = reply["error"]
@@ -86,12 +87,18 @@ def _make_tool(ref):
     label = f"tools.{ref['py_server']}.{ref['py_name']}"
 
     def call(*args, **kwargs):
+        import _mcp_relay  # registered by the worker after the snapshot is restored
         from pyodide.ffi import run_sync
 
-        return run_sync(_call(server, tool, label, _arguments(label, args, kwargs)))
+        payload = _payload(label, _arguments(label, args, kwargs))
+        # Suspends on the JS promise directly (JSPI): no event-loop round trip per call.
+        return _unwrap(run_sync(_mcp_relay.call(server, tool, payload)), server, tool)
 
     async def aio(*args, **kwargs):
-        return await _call(server, tool, label, _arguments(label, args, kwargs))
+        import _mcp_relay
+
+        payload = _payload(label, _arguments(label, args, kwargs))
+        return _unwrap(await _mcp_relay.call(server, tool, payload), server, tool)
 
     for fn, suffix in ((call, ""), (aio, ".aio")):
         fn.__name__ = ref["py_name"]

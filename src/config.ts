@@ -29,6 +29,8 @@ export const SandboxConfigSchema = z.object({
     .describe("Tool calls allowed per execution (TOOL_CALL_LIMIT past it)."),
   start_timeout_ms: z.number().int().min(1000).max(600_000).default(60_000)
     .describe("How long a child may take to load Pyodide."),
+  wasm_optimizing_compiler: z.boolean().default(false)
+    .describe("Let V8 optimise hot interpreter code: faster long computations, slower short runs."),
   use_snapshot: z.boolean().default(true)
     .describe("Start children from the memory snapshot (false only to measure cold starts)."),
   cache_dir: z.string().min(1).optional()

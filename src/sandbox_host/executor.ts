@@ -68,7 +68,10 @@ export interface ExecutorOptions {
   dispatcher?: ToolDispatcher;
 }
 
-const RSS_POLL_MS = 200;
+// Memory is measured with `ps` (Deno reads /proc only with --allow-all): not at all for short
+// runs, then often enough to stop a bomb within a second.
+const RSS_FIRST_POLL_MS = 400;
+const RSS_POLL_MS = 250;
 const NO_TOOLS: ToolDispatcher = {
   catalog: () => [],
   call: () => Promise.resolve({ ok: false, code: "UNKNOWN_TOOL", message: "no tools configured" }),
@@ -177,7 +180,7 @@ class Run {
           "make it do less per run, or pass a larger timeout_ms.",
       );
     }, timeout));
-    this.#timers.push(setInterval(() => this.#checkMemory(), RSS_POLL_MS));
+    this.#scheduleMemoryCheck(RSS_FIRST_POLL_MS);
     if (options.signal) {
       if (options.signal.aborted) this.#fail("TIMEOUT", "The execution was cancelled.");
       options.signal.addEventListener(
@@ -273,14 +276,16 @@ class Run {
     }
   }
 
-  async #checkMemory(): Promise<void> {
-    const rss = await this.#child.rssBytes();
-    if (
-      rss !== undefined && rss > this.#executor.config.rss_limit_mb * 1024 * 1024 && !this.#done
-    ) {
-      this.#memoryKilled = true;
-      this.#fail("MEMORY_LIMIT", this.#memoryMessage());
-    }
+  #scheduleMemoryCheck(delay: number): void {
+    this.#timers.push(setTimeout(async () => {
+      const rss = await this.#child.rssBytes();
+      if (this.#done) return;
+      if (rss !== undefined && rss > this.#executor.config.rss_limit_mb * 1024 * 1024) {
+        this.#memoryKilled = true;
+        return this.#fail("MEMORY_LIMIT", this.#memoryMessage());
+      }
+      this.#scheduleMemoryCheck(RSS_POLL_MS);
+    }, delay));
   }
 
   #memoryMessage(): string {

@@ -27,8 +27,16 @@ export function childArgs(config: SandboxConfig, mode: "run" | "snapshot"): stri
     // The snapshot builder runs only our code and may fetch the pinned packages on a fresh
     // machine; children that run agent code never download anything.
     ...(mode === "run" ? ["--cached-only"] : []),
-    `--v8-flags=--wasm-max-mem-pages=${pages},--max-old-space-size=512`,
+    `--v8-flags=${v8Flags(config, pages).join(",")}`,
     projectPath("sandbox/worker.ts"),
     ...(mode === "snapshot" ? ["--make-snapshot"] : []),
   ];
+}
+
+function v8Flags(config: SandboxConfig, pages: number): string[] {
+  const flags = [`--wasm-max-mem-pages=${pages}`, "--max-old-space-size=512"];
+  // A child lives for one short run: V8's baseline wasm compiler alone answers small programs
+  // about twice as fast (measured: 7 vs 19 ms in-child for print(1)) at ~15% slower long loops.
+  if (!config.wasm_optimizing_compiler) flags.push("--liftoff-only");
+  return flags;
 }
