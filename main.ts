@@ -5,6 +5,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "./src/mcp_sdk.ts";
+import { Broker } from "./src/broker/broker.ts";
 import { loadConfig } from "./src/config.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
@@ -52,19 +53,34 @@ async function main(): Promise<number | "serving"> {
     log("error", loaded.message);
     return 1;
   }
-  const created = await Executor.create(loaded.config.sandbox);
+  if (loaded.config.workspace) {
+    try {
+      await Deno.mkdir(loaded.config.workspace, { recursive: true });
+    } catch (error) {
+      log(
+        "error",
+        `The workspace folder ${loaded.config.workspace} cannot be created: ${
+          (error as Error).message
+        }`,
+      );
+      return 1;
+    }
+  }
+  const broker = await Broker.start(loaded.config.servers);
+  const created = await Executor.create(loaded.config.sandbox, { dispatcher: broker });
   if (!created.ok) {
     log("error", created.message);
+    await broker.close();
     return 1;
   }
   const executor = created.executor;
-  const server = createServer({ executor });
+  const server = createServer({ executor, broker });
 
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => {
     stopping ??= (async () => {
       log("info", `Shutting down (${why}).`);
-      await executor.close();
+      await Promise.all([executor.close(), broker.close()]);
       await server.close().catch(() => {});
     })();
     return stopping;

@@ -106,7 +106,22 @@ def _make_tool(ref):
         fn.__doc__ = ref["doc"]
         fn.__module__ = "tools"
     call.aio = aio
+    signature = _signature(ref.get("signature"))
+    if signature is not None:
+        call.__signature__ = aio.__signature__ = signature
     return call
+
+
+def _signature(text):
+    """An ``inspect.Signature`` from the host's rendered signature text (None if it won't parse)."""
+    if not text:
+        return None
+    scope = {"Any": typing.Any, "Literal": typing.Literal}
+    try:
+        exec(f"def _stub{text}: ...", scope)  # noqa: S102 - text built by the host from a schema
+        return inspect.signature(scope["_stub"])
+    except Exception:  # noqa: BLE001 - a stub that does not parse only loses its signature
+        return None
 
 
 class _Namespace:
@@ -250,6 +265,9 @@ async def run(code, tools_json, result_limit):
                 outcome["truncated"] = True
     except ToolCallLimitExceeded as exc:
         outcome = _error("TOOL_CALL_LIMIT", exc, message=str(exc))
+    except ToolError as exc:
+        code = "UPSTREAM_UNAVAILABLE" if exc.code == "UPSTREAM_UNAVAILABLE" else "RUNTIME_ERROR"
+        outcome = _error(code, exc)
     except SystemExit as exc:
         if exc.code not in (None, 0):
             outcome = _error("RUNTIME_ERROR", exc, message=f"SystemExit: {exc.code}")

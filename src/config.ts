@@ -76,6 +76,8 @@ export const ServerSchema = z.union([StdioServerSchema, HttpServerSchema]);
 /** The whole file. */
 export const ConfigSchema = z.object({
   $schema: z.string().optional(),
+  workspace: z.string().min(1).optional()
+    .describe("A folder created at start if missing (for the servers that work in it)."),
   servers: z.record(z.string().min(1), ServerSchema).default({}),
   sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
 }).strict();

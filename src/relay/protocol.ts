@@ -93,6 +93,8 @@ export interface ToolRef {
   py_name: string;
   /** Docstring (`help()` shows it). */
   doc: string;
+  /** Python signature, e.g. `(*, path: str) -> str` (`help()` shows it). */
+  signature?: string;
 }
 
 /** Host → child messages (trusted; sent as plain JSON lines). */

@@ -1,9 +1,13 @@
 /**
- * The MCP server: an `McpServer` from the SDK with the `execute_code` tool, which runs Python in
- * the sandbox through the executor and answers with `structuredContent` plus a compact text.
+ * The MCP server: an `McpServer` from the SDK with `execute_code`, which runs Python in the
+ * sandbox through the executor and answers with `structuredContent` plus a compact text, and
+ * `search_tools`, which finds upstream tools and shows them as Python stubs.
  */
 import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
+import type { Broker } from "../broker/broker.ts";
+import { searchTools } from "../broker/search.ts";
+import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
 import { ERROR_CODES } from "../relay/protocol.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { resultText } from "./result_text.ts";
@@ -15,6 +19,8 @@ export const SERVER_VERSION = "0.1.0";
 export interface ServerOptions {
   /** Runs the code. */
   executor: Executor;
+  /** The upstream tools (none when absent). */
+  broker?: Broker;
   /** Largest code accepted, in characters. */
   maxCodeChars?: number;
 }
@@ -46,15 +52,12 @@ interface ExecuteInput {
   timeout_ms?: number;
 }
 
-/** Describes `execute_code` to the model. */
-export function executeCodeDescription(): string {
-  return [
-    "Run a Python 3 program (Pyodide, standard library only) in an isolated sandbox and get back",
-    "its stdout, stderr and the value of its last expression (or of a variable named `result`).",
-    "Top-level `await` works. Nothing persists between calls: each call starts a fresh interpreter.",
-    "The sandbox has no files, network or environment of the host. Prefer one program that does",
-    "all the steps and prints or returns a compact summary.",
-  ].join(" ");
+/** Arguments of `search_tools`. */
+interface SearchInput {
+  query: string;
+  server?: string;
+  detail?: "names" | "signatures" | "full";
+  limit?: number;
 }
 
 /** Creates the MCP server with its tools. */
@@ -67,7 +70,7 @@ export function createServer(options: ServerOptions): McpServer {
   );
   server.registerTool("execute_code", {
     title: "Execute Python code",
-    description: executeCodeDescription(),
+    description: executeCodeDescription(options.broker?.servers() ?? []),
     inputSchema: z.object({
       code: z.string().min(1).max(maxChars).describe("The Python program to run."),
       timeout_ms: z.number().int().min(100).max(executor.config.max_timeout_ms).optional()
@@ -81,6 +84,31 @@ export function createServer(options: ServerOptions): McpServer {
       content: [{ type: "text", text: resultText(result) }],
       structuredContent: result as unknown as Record<string, unknown>,
       isError: !result.ok,
+    };
+  });
+  server.registerTool("search_tools", {
+    title: "Search upstream tools",
+    description: "Find the upstream tools callable from execute_code's Python and show them as " +
+      "Python stubs. detail: names | signatures (default) | full (with docstrings).",
+    inputSchema: z.object({
+      query: z.string().max(500).describe("What the tool should do, or its name; empty lists all."),
+      server: z.string().max(200).optional().describe("Only tools of this server."),
+      detail: z.enum(["names", "signatures", "full"]).optional(),
+      limit: z.number().int().min(1).max(100).optional().describe("Most results (default 10)."),
+    }),
+    annotations: { readOnlyHint: true, openWorldHint: false },
+  }, ({ query, server: only, detail, limit }: SearchInput) => {
+    const entries = options.broker?.entries ?? [];
+    const found = searchTools(entries, query, { server: only, limit: limit ?? 10 });
+    const results = found.map((e) => ({
+      server: e.ref.server,
+      tool: e.ref.tool,
+      python: `tools.${e.ref.py_server}.${e.ref.py_name}`,
+      signature: `${e.ref.py_name}${e.stub.signature}`,
+    }));
+    return {
+      content: [{ type: "text", text: renderResults(found, detail ?? "signatures") }],
+      structuredContent: { results, total: entries.length },
     };
   });
   return server;

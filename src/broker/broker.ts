@@ -1,0 +1,199 @@
+/**
+ * The broker: connects to every enabled upstream server at start (in parallel, each with a
+ * timeout), keeps the catalog of callable tools (allow/deny applied, Python names assigned, stubs
+ * rendered), validates arguments against each tool's `inputSchema`, and dispatches the sandbox's
+ * tool calls. It implements the executor's `ToolDispatcher`.
+ */
+import type { ServerConfig } from "../config.ts";
+import { log } from "../log.ts";
+import { AjvJsonSchemaValidator, type Tool } from "../mcp_sdk.ts";
+import { type PythonStub, renderStub } from "../formatting/python_stub.ts";
+import type { ToolRef } from "../relay/protocol.ts";
+import type { ToolDispatcher, ToolOutcome } from "../sandbox_host/executor.ts";
+import { assignIdentifiers } from "./names.ts";
+import { mapToolResult } from "./result_mapping.ts";
+import { Upstream } from "./upstream.ts";
+
+/** One callable tool with everything the server and the sandbox need about it. */
+export interface CatalogEntry {
+  ref: ToolRef;
+  tool: Tool;
+  stub: PythonStub;
+  upstream: Upstream;
+}
+
+/** What listings show about a server. */
+export interface ServerSummary {
+  name: string;
+  pyName: string;
+  status: Upstream["status"];
+  reason: string;
+  description?: string;
+  tools: string[];
+}
+
+type Validator = (input: unknown) => { valid: boolean; errorMessage?: string };
+
+/** Connections to all upstream servers. */
+export class Broker implements ToolDispatcher {
+  #upstreams: Upstream[];
+  #serverNames: Map<string, string>;
+  #entries: CatalogEntry[] = [];
+  #byKey = new Map<string, CatalogEntry>();
+  #validators = new Map<string, Validator>();
+  #ajv = new AjvJsonSchemaValidator();
+
+  private constructor(upstreams: Upstream[]) {
+    this.#upstreams = upstreams;
+    this.#serverNames = assignIdentifiers(upstreams.map((u) => u.name));
+  }
+
+  /** Connects to every enabled server in parallel; failures are reported and marked. */
+  static async start(servers: Record<string, ServerConfig>): Promise<Broker> {
+    const upstreams = Object.entries(servers).filter(([, c]) => c.enabled)
+      .map(([name, config]) => new Upstream(name, config));
+    const broker = new Broker(upstreams);
+    await Promise.all(upstreams.map((u) => u.connect()));
+    broker.#rebuild();
+    const ready = upstreams.filter((u) => u.status === "ready").length;
+    if (upstreams.length) {
+      log(
+        "info",
+        `Connected to ${ready} of ${upstreams.length} upstream servers (${broker.#entries.length} tools).`,
+      );
+    }
+    return broker;
+  }
+
+  /** Every callable tool. */
+  get entries(): readonly CatalogEntry[] {
+    return this.#entries;
+  }
+
+  /** The upstream connections. */
+  get upstreams(): readonly Upstream[] {
+    return this.#upstreams;
+  }
+
+  /** Servers with their state and Python names. */
+  servers(): ServerSummary[] {
+    return this.#upstreams.map((u) => ({
+      name: u.name,
+      pyName: this.#serverNames.get(u.name)!,
+      status: u.status,
+      reason: u.reason,
+      description: u.config.description,
+      tools: this.#entries.filter((e) => e.upstream === u).map((e) => e.ref.py_name),
+    }));
+  }
+
+  /** The tools Python may call. */
+  catalog(): ToolRef[] {
+    return this.#entries.map((e) => e.ref);
+  }
+
+  /** Validates, calls and maps one tool call; never throws. */
+  async call(
+    ref: ToolRef,
+    args: Record<string, unknown>,
+    options: { signal: AbortSignal },
+  ): Promise<ToolOutcome> {
+    const entry = this.#byKey.get(key(ref.server, ref.tool));
+    if (!entry) {
+      return {
+        ok: false,
+        code: "UNKNOWN_TOOL",
+        message: `There is no callable tool ${ref.server}.${ref.tool}.`,
+      };
+    }
+    const invalid = this.#validate(entry, args);
+    if (invalid) return invalid;
+    const before = entry.upstream.status;
+    const outcome = await entry.upstream.call(entry.tool.name, args, options.signal);
+    if (before !== "ready" && entry.upstream.status === "ready") this.#rebuild();
+    if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
+    return mapToolResult(outcome.result);
+  }
+
+  /** Closes every upstream (stdio children end). */
+  async close(): Promise<void> {
+    await Promise.all(this.#upstreams.map((u) => u.close()));
+  }
+
+  #validate(entry: CatalogEntry, args: Record<string, unknown>): ToolOutcome | null {
+    const id = key(entry.ref.server, entry.ref.tool);
+    let validate = this.#validators.get(id);
+    if (!validate) {
+      try {
+        validate = this.#ajv.getValidator(entry.tool.inputSchema as never) as Validator;
+      } catch (error) {
+        log(
+          "warn",
+          `The input schema of ${id} cannot be compiled (${error}); arguments go unchecked.`,
+        );
+        validate = () => ({ valid: true });
+      }
+      this.#validators.set(id, validate);
+    }
+    const result = validate(args);
+    if (result.valid) return null;
+    const label = `tools.${entry.ref.py_server}.${entry.ref.py_name}`;
+    return {
+      ok: false,
+      code: "INVALID_ARGUMENTS",
+      message:
+        `Invalid arguments for ${label}: ${
+          result.errorMessage ?? "they do not match the schema"
+        }. ` +
+        `Expected ${entry.ref.py_name}${entry.stub.signature}; see help(${label}).`,
+    };
+  }
+
+  #rebuild(): void {
+    const entries: CatalogEntry[] = [];
+    for (const upstream of this.#upstreams) {
+      const pyServer = this.#serverNames.get(upstream.name)!;
+      const tools = upstream.tools.filter((t) => allowed(t.name, upstream.config.tools));
+      const names = assignIdentifiers(tools.map((t) => t.name));
+      for (const tool of tools) {
+        const pyName = names.get(tool.name)!;
+        const stub = renderStub(tool, { pyName, pyServer });
+        entries.push({
+          ref: {
+            server: upstream.name,
+            tool: tool.name,
+            py_server: pyServer,
+            py_name: pyName,
+            doc: stub.doc,
+            signature: stub.signature,
+          },
+          tool,
+          stub,
+          upstream,
+        });
+      }
+    }
+    this.#entries = entries;
+    this.#byKey = new Map(entries.map((e) => [key(e.ref.server, e.ref.tool), e]));
+    this.#validators.clear();
+  }
+}
+
+/** Applies a server's `tools: { allow, deny }` (exact names or `*` wildcards). */
+export function allowed(name: string, filter?: { allow?: string[]; deny?: string[] }): boolean {
+  if (!filter) return true;
+  if (filter.allow && !filter.allow.some((p) => matches(p, name))) return false;
+  return !(filter.deny ?? []).some((p) => matches(p, name));
+}
+
+function matches(pattern: string, name: string): boolean {
+  if (!pattern.includes("*")) return pattern === name;
+  const regex = new RegExp(
+    `^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`,
+  );
+  return regex.test(name);
+}
+
+function key(server: string, tool: string): string {
+  return `${server}\u0000${tool}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * What the model sees about the tools without asking: the `execute_code` description (how to call
+ * tools plus a compact index of server and tool names, capped so it stays small however many tools
+ * exist), and the rendering of `search_tools` results at three levels of detail.
+ */
+import type { CatalogEntry, ServerSummary } from "../broker/broker.ts";
+import { renderSummary } from "./python_stub.ts";
+
+/** How much of a tool `search_tools` shows. */
+export type Detail = "names" | "signatures" | "full";
+
+const BASE = [
+  "Run one Python 3 program in an isolated sandbox (Pyodide, standard library only; no files,",
+  "network or host environment) and get back its stdout, stderr and the value of its last",
+  "expression (or of a variable `result`). Top-level `await` works; every call starts fresh.",
+].join(" ");
+
+const TOOLS_HOWTO = [
+  "Upstream tools are Python functions: `tools.<server>.<tool>(**kwargs)` returns the result",
+  "(parsed JSON when it is JSON); `await tools.<server>.<tool>.aio(**kwargs)` is the async form for",
+  "`asyncio.gather`. A failed call raises `ToolError`. Get signatures from `search_tools` or",
+  "`help(tools.<server>.<tool>)`. Do every step in one program; print or return a compact summary.",
+].join(" ");
+
+/** Characters of the tool index kept in the description (about 4 characters a token). */
+export const INDEX_BUDGET_CHARS = 900;
+
+/** The `execute_code` description with the tool index. */
+export function executeCodeDescription(servers: readonly ServerSummary[]): string {
+  if (!servers.length) return BASE;
+  const lines: string[] = [];
+  let used = 0;
+  let hidden = 0;
+  for (const server of servers) {
+    if (server.status !== "ready" && !server.tools.length) {
+      const line = `- ${server.pyName}: unavailable (${truncate(server.reason, 60)})`;
+      if (used + line.length <= INDEX_BUDGET_CHARS) {
+        lines.push(line);
+        used += line.length;
+      }
+      continue;
+    }
+    const head = `- ${server.pyName}: `;
+    let line = head;
+    let shown = 0;
+    for (const name of server.tools) {
+      const piece = (shown ? ", " : "") + name;
+      if (used + line.length + piece.length > INDEX_BUDGET_CHARS) break;
+      line += piece;
+      shown++;
+    }
+    hidden += server.tools.length - shown;
+    if (shown) {
+      lines.push(line);
+      used += line.length;
+    }
+  }
+  if (hidden) lines.push(`…and ${hidden} more, use search_tools`);
+  return `${BASE} ${TOOLS_HOWTO}\nTools:\n${lines.join("\n")}`;
+}
+
+/** Renders search results at the requested detail. */
+export function renderResults(entries: readonly CatalogEntry[], detail: Detail): string {
+  if (!entries.length) {
+    return "No tool matches; try other words, or search_tools with an empty query to list all.";
+  }
+  return entries.map((e) => {
+    const options = { pyName: e.ref.py_name, pyServer: e.ref.py_server };
+    if (detail === "names") return `tools.${e.ref.py_server}.${e.ref.py_name}`;
+    if (detail === "signatures") {
+      return `# tools.${e.ref.py_server}\n${renderSummary(e.tool, options)}`;
+    }
+    return `# tools.${e.ref.py_server}\n${e.stub.text}`;
+  }).join(detail === "full" ? "\n\n" : "\n");
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}
