@@ -22,41 +22,44 @@ const TOOLS_HOWTO = [
   "`help(tools.<server>.<tool>)`. Do every step in one program; print or return a compact summary.",
 ].join(" ");
 
-/** Characters of the tool index kept in the description (about 4 characters a token). */
-export const INDEX_BUDGET_CHARS = 900;
+/** Characters of the tool index kept in the description (tool names run 3 to 5 characters a token). */
+export const INDEX_BUDGET_CHARS = 660;
+const MIN_SHARE = 60;
 
 /** The `execute_code` description with the tool index. */
 export function executeCodeDescription(servers: readonly ServerSummary[]): string {
   if (!servers.length) return BASE;
+  // Every listed server gets an equal share of the budget, so none disappears behind another.
+  const listed = servers.slice(0, Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)));
+  const share = Math.floor(INDEX_BUDGET_CHARS / listed.length);
   const lines: string[] = [];
-  let used = 0;
   let hidden = 0;
-  for (const server of servers) {
+  for (const server of listed) {
     if (server.status !== "ready" && !server.tools.length) {
-      const line = `- ${server.pyName}: unavailable (${truncate(server.reason, 60)})`;
-      if (used + line.length <= INDEX_BUDGET_CHARS) {
-        lines.push(line);
-        used += line.length;
-      }
+      lines.push(`- ${server.pyName}: unavailable (${truncate(server.reason, 40)})`);
       continue;
     }
-    const head = `- ${server.pyName}: `;
-    let line = head;
+    let line = `- ${server.pyName}: `;
     let shown = 0;
     for (const name of server.tools) {
       const piece = (shown ? ", " : "") + name;
-      if (used + line.length + piece.length > INDEX_BUDGET_CHARS) break;
+      if (line.length + piece.length > share) break;
       line += piece;
       shown++;
     }
-    hidden += server.tools.length - shown;
-    if (shown) {
-      lines.push(line);
-      used += line.length;
-    }
+    const rest = server.tools.length - shown;
+    hidden += rest;
+    lines.push(rest ? `${line}${shown ? " " : ""}(+${rest} more)` : line);
   }
-  if (hidden) lines.push(`…and ${hidden} more, use search_tools`);
-  return `${BASE} ${TOOLS_HOWTO}\nTools:\n${lines.join("\n")}`;
+  const more = servers.length - listed.length;
+  const tail = more || hidden
+    ? [
+      `…and ${hidden ? `${hidden} more tools` : ""}${hidden && more ? " and " : ""}${
+        more ? `${more} more servers` : ""
+      }, use search_tools`,
+    ]
+    : [];
+  return `${BASE} ${TOOLS_HOWTO}\nTools:\n${[...lines, ...tail].join("\n")}`;
 }
 
 /** Renders search results at the requested detail. */
