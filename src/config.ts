@@ -169,6 +169,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     hint = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove or rename them`;
   } else if (issue.code === "invalid_union" && issue.path[0] === "servers") {
+    // The branch (stdio or HTTP) whose defining key is present explains the mistake best.
+    const branch = issue.errors.find((errors) =>
+      !errors.some((e) =>
+        e.code === "invalid_type" && ["command", "url"].includes(String(e.path[0]))
+      )
+    );
+    if (branch?.[0]) {
+      return describeIssue({ ...branch[0], path: [...issue.path, ...branch[0].path] });
+    }
     hint = 'a server needs either "command" (stdio, with optional args/env/cwd) or "url" (HTTP, ' +
       "with optional headers)";
   }
