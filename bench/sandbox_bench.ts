@@ -1,0 +1,89 @@
+/**
+ * Bench of the sandbox itself: `execute_code("print(1)")` through the real MCP server, warm
+ * (pool) and cold (no pool, with and without the memory snapshot), the relay round trip with an
+ * in-process echo dispatcher, and the resident memory of a warm child.
+ */
+import { SandboxConfigSchema } from "../src/config.ts";
+import { Executor } from "../src/sandbox_host/executor.ts";
+import { execute, startServer } from "../tests/support/server.ts";
+import { progress, round, sleep, type Stats, stats } from "./stats.ts";
+
+/** Figures of the sandbox bench. */
+export interface SandboxFigures {
+  warm: Stats;
+  coldSnapshot: Stats;
+  coldNoSnapshot: Stats;
+  relay: Stats;
+  childRssMb: number;
+}
+
+/** Runs the sandbox bench. */
+export async function sandboxBench(quick: boolean): Promise<SandboxFigures> {
+  const runs = quick ? { warm: 10, cold: 4, none: 2 } : { warm: 25, cold: 10, none: 4 };
+  progress(`warm: ${runs.warm} runs through the MCP server (pool of 2)…`);
+  const warm = await endToEnd({ pool_size: 2 }, runs.warm, 1200);
+  progress(`cold with snapshot: ${runs.cold} runs (pool of 0)…`);
+  const coldSnapshot = await endToEnd({ pool_size: 0 }, runs.cold, 200);
+  progress(`cold without snapshot: ${runs.none} runs (pool of 0, snapshot off)…`);
+  const coldNoSnapshot = await endToEnd({ pool_size: 0, use_snapshot: false }, runs.none, 200);
+  progress("relay round trip and warm child memory…");
+  const { relay, childRssMb } = await relayRoundTrip();
+  return { warm, coldSnapshot, coldNoSnapshot, relay, childRssMb };
+}
+
+/** End-to-end time of `print(1)` through the MCP server with the given sandbox settings. */
+async function endToEnd(
+  sandbox: Record<string, unknown>,
+  runs: number,
+  pauseMs: number,
+): Promise<Stats> {
+  const server = await startServer({ config: { sandbox } });
+  try {
+    await execute(server, "print(1)"); // first call: pool fill, JIT of the host path
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await sleep(pauseMs); // let the pool replace the child the last run used
+      const started = performance.now();
+      const r = await execute(server, "print(1)");
+      samples.push(performance.now() - started);
+      if (!r.ok) throw new Error(`bench run failed: ${r.text}`);
+    }
+    return stats(samples);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Per-call relay round trip, timed inside Python over 500 sequential echo calls. */
+async function relayRoundTrip(): Promise<{ relay: Stats; childRssMb: number }> {
+  const created = await Executor.create(
+    SandboxConfigSchema.parse({ pool_size: 1, max_tool_calls: 1000 }),
+    {
+      dispatcher: {
+        catalog:
+          () => [{ server: "bench", tool: "echo", py_server: "bench", py_name: "echo", doc: "" }],
+        call: (_ref, args) => Promise.resolve({ ok: true, value: args }),
+      },
+    },
+  );
+  if (!created.ok) throw new Error(created.message);
+  const executor = created.executor;
+  try {
+    await executor.pool.warmUp();
+    await sleep(1000);
+    const ps = await new Deno.Command("ps", {
+      args: ["-o", "rss=", "-p", String(executor.pool.pids[0])],
+      stdout: "piped",
+    }).output();
+    const childRssMb = round(Number(new TextDecoder().decode(ps.stdout).trim()) / 1024);
+    const r = await executor.execute(
+      "import time\nsamples = []\nfor i in range(520):\n    t = time.perf_counter()\n    tools.bench.echo(i=i)\n" +
+        "    samples.append((time.perf_counter() - t) * 1000)\nsamples[20:]",
+      { timeoutMs: 60_000 },
+    );
+    if (!r.ok) throw new Error(`relay bench failed: ${JSON.stringify(r.error)}`);
+    return { relay: stats(r.result as number[]), childRssMb };
+  } finally {
+    await executor.close();
+  }
+}
