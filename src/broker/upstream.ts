@@ -143,6 +143,12 @@ export class Upstream {
       await client?.close().catch(() => {});
       if (!this.#isClosed()) this.status = "unavailable";
       this.reason = error instanceof Error ? error.message : String(error);
+      const denied = /Requires net access to "([^"]+)"/.exec(this.reason);
+      if (denied) {
+        this.reason = `the host may not connect to ${denied[1]}; start it with --allow-net=${
+          denied[1]
+        }`;
+      }
       log(
         "error",
         `Upstream "${this.name}" is unavailable: ${this.reason}. The other servers keep working.`,

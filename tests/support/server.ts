@@ -26,6 +26,8 @@ export interface StartOptions {
   config?: Record<string, unknown>;
   /** Extra environment of the server process. */
   env?: Record<string, string>;
+  /** Extra `deno run` flags (e.g. `--allow-net=…` for HTTP upstreams). */
+  flags?: string[];
 }
 
 /** The flags `deno task start` passes to `deno run`, read from deno.json. */
@@ -48,7 +50,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const configPath = writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
-    args: ["run", ...startFlags(), "main.ts", "--config", configPath],
+    args: ["run", ...startFlags(), ...(options.flags ?? []), "main.ts", "--config", configPath],
     cwd: root,
     env: { ...Deno.env.toObject(), ...options.env },
     stderr: "pipe",

@@ -1,0 +1,104 @@
+/**
+ * HTTP upstreams: server-everything over Streamable HTTP, and over SSE reached through the
+ * automatic fallback; without a network permission the upstream is unavailable with the fix named.
+ */
+import assert from "node:assert/strict";
+import { execute, startServer } from "./support/server.ts";
+import { PACKAGES } from "./support/upstreams.ts";
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+/** Starts server-everything in an HTTP mode and waits until it listens. */
+async function everything(
+  mode: "streamableHttp" | "sse",
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "-A", PACKAGES.everything, mode],
+    env: { PORT: String(port) },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/listening|running/i.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server-everything ${mode} did not start: ${seen}`);
+    seen += value;
+  }
+  (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })();
+  return {
+    port,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+  };
+}
+
+Deno.test({
+  name: "HTTP upstreams: Streamable HTTP, SSE fallback, and a missing permission",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const http = await everything("streamableHttp");
+    const sse = await everything("sse");
+    try {
+      const server = await startServer({
+        config: {
+          servers: {
+            web: { url: `http://127.0.0.1:${http.port}/mcp`, description: "everything over HTTP" },
+            legacy: { url: `http://127.0.0.1:${sse.port}/sse`, description: "everything over SSE" },
+          },
+          sandbox: { pool_size: 1 },
+        },
+        flags: ["--allow-net=127.0.0.1"],
+      });
+      try {
+        await t.step("a tool over Streamable HTTP", async () => {
+          const r = await execute(server, "tools.web.get_sum(a=20, b=22)");
+          assert.equal(r.ok, true, r.text);
+          assert.match(JSON.stringify(r.result), /42/);
+        });
+        await t.step("a tool over SSE after the Streamable HTTP attempt fails", async () => {
+          const r = await execute(server, "tools.legacy.echo(message='over sse')");
+          assert.equal(r.ok, true, r.text);
+          assert.match(JSON.stringify(r.result), /over sse/);
+        });
+      } finally {
+        await server.close();
+      }
+
+      await t.step(
+        "without --allow-net the upstream is unavailable and the fix is named",
+        async () => {
+          const denied = await startServer({
+            config: {
+              servers: { web: { url: `http://127.0.0.1:${http.port}/mcp` } },
+              sandbox: { pool_size: 1 },
+            },
+          });
+          try {
+            const { tools } = await denied.client.listTools();
+            const description = tools.find((x) => x.name === "execute_code")!.description!;
+            assert.match(description, /- web: unavailable/);
+            assert.match(denied.stderr(), /--allow-net=127\.0\.0\.1:\d+/);
+          } finally {
+            await denied.close();
+          }
+        },
+      );
+    } finally {
+      await http.stop();
+      await sse.stop();
+    }
+  },
+});
