@@ -67,7 +67,10 @@ async function main(): Promise<number | "serving"> {
     }
   }
   const broker = await Broker.start(loaded.config.servers);
-  const created = await Executor.create(loaded.config.sandbox, { dispatcher: broker });
+  const created = await Executor.create(loaded.config.sandbox, {
+    dispatcher: broker,
+    policy: loaded.config.policy,
+  });
   if (!created.ok) {
     log("error", created.message);
     await broker.close();

@@ -11,6 +11,7 @@ import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
 import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
+import policySource from "./policy.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
 import { wasmModule } from "./wasm_module.js";
 
@@ -62,22 +63,30 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
         return createPyodideModule(settings);
       },
     });
-    if (options.snapshot === undefined) installRunner(pyodide);
+    if (options.snapshot === undefined) installModules(pyodide);
     return pyodide;
   } finally {
     globalThis.fetch = realFetch;
   }
 }
 
-/** Runs `runner.py` as the module `_mcp_runner` (before a snapshot is taken, so it is in it). */
-function installRunner(pyodide: PyodideAPI): void {
-  pyodide.globals.set("_mcp_runner_source", runnerSource);
+/**
+ * Runs `policy.py` as the module `_mcp_policy` and `runner.py` as `_mcp_runner` (before a snapshot
+ * is taken, so they are in it). The runner imports the policy checker.
+ */
+function installModules(pyodide: PyodideAPI): void {
+  installModule(pyodide, "_mcp_policy", "<mcp-policy>", policySource);
+  installModule(pyodide, "_mcp_runner", "<mcp-runner>", runnerSource);
+}
+
+function installModule(pyodide: PyodideAPI, name: string, filename: string, source: string): void {
+  pyodide.globals.set("_mcp_module_source", source);
   pyodide.runPython(`
 import sys, types
-_m = types.ModuleType("_mcp_runner")
-exec(compile(_mcp_runner_source, "<mcp-runner>", "exec"), _m.__dict__)
-sys.modules["_mcp_runner"] = _m
-del _m, _mcp_runner_source
+_m = types.ModuleType(${JSON.stringify(name)})
+exec(compile(_mcp_module_source, ${JSON.stringify(filename)}, "exec"), _m.__dict__)
+sys.modules[${JSON.stringify(name)}] = _m
+del _m, _mcp_module_source
 `);
 }
 

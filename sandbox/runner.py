@@ -33,6 +33,8 @@ import textwrap  # noqa: F401
 import tokenize  # noqa: F401
 import typing  # noqa: F401
 
+import _mcp_policy  # sandbox/policy.py, installed before this module
+
 CODE_FILENAME = "<code>"
 _LAST = "__mcp_last_value__"
 _INTERNAL_FILES = ("<mcp-runner>", "<exec>")
@@ -235,8 +237,17 @@ def _flush():
             pass
 
 
-async def run(code, tools_json, result_limit):
-    """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``."""
+async def run(code, tools_json, result_limit, policy_json="null"):
+    """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``.
+
+    With a policy (``policy_json`` not ``null``), code that breaks it is refused before any of it
+    runs: a POLICY_VIOLATION listing every violation.
+    """
+    policy = json.loads(policy_json)
+    if policy is not None:
+        refused = _mcp_policy.check(code, policy)
+        if refused is not None:
+            return json.dumps(refused)
     linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
     namespace = {
         "__name__": "__main__",

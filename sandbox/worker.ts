@@ -12,6 +12,7 @@ import type {
   ChildRunResult,
   HostMessage,
   RunError,
+  RunPolicy,
   ToolRef,
 } from "../src/relay/protocol.ts";
 import { ByteReader } from "./byte_reader.ts";
@@ -99,7 +100,7 @@ pyodide.registerJsModule("_mcp_relay", {
 const warmUp = new OutputCapture(limits, () => {});
 pyodide.setStdout({ write: (bytes: Uint8Array) => warmUp.write("stdout", bytes), isatty: false });
 pyodide.setStderr({ write: (bytes: Uint8Array) => warmUp.write("stderr", bytes), isatty: false });
-for (const code of WARM_UP_PROGRAMS) await execute(code, [WARM_UP_TOOL]);
+for (const code of WARM_UP_PROGRAMS) await execute(code, [WARM_UP_TOOL], null);
 relay = relayToHost;
 
 let runId = "";
@@ -114,7 +115,7 @@ for (let line = await reader.readLine(); line !== null; line = await reader.read
   const message = parseJson(line) as HostMessage;
   if (message.type === "run" && runId === "") {
     runId = message.id;
-    void runProgram(message.code, message.tools);
+    void runProgram(message.code, message.tools, message.policy ?? null);
   } else if (message.type === "tool_result") {
     const resolve = pending.get(message.call_id);
     pending.delete(message.call_id);
@@ -125,16 +126,21 @@ exit(0); // the host closed stdin: it is gone or done with us
 
 type Outcome = Omit<ChildRunResult, "stdout" | "stderr">;
 
-async function execute(code: string, tools: ToolRef[]): Promise<Outcome> {
+async function execute(
+  code: string,
+  tools: ToolRef[],
+  policy: RunPolicy | null,
+): Promise<Outcome> {
   let outcome: Outcome & { result_json?: string };
   try {
     const globals = pyodide.toPy({
       _code: code,
       _tools: stringify(tools),
       _limit: limits.result_bytes,
+      _policy: stringify(policy),
     });
     const text: string = await pyodide.runPythonAsync(
-      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit)",
+      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy)",
       { globals },
     );
     globals.destroy();
@@ -146,8 +152,12 @@ async function execute(code: string, tools: ToolRef[]): Promise<Outcome> {
   return result_json === undefined ? rest : { ...rest, result: parseJson(result_json) };
 }
 
-async function runProgram(code: string, tools: ToolRef[]): Promise<void> {
-  finish(await execute(code, tools));
+async function runProgram(
+  code: string,
+  tools: ToolRef[],
+  policy: RunPolicy | null,
+): Promise<void> {
+  finish(await execute(code, tools, policy));
 }
 
 function finish(outcome: Outcome): never {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { SandboxConfigSchema } from "../src/config.ts";
+import { PolicyConfigSchema } from "../src/policy/policy_config.ts";
 import { encodeFrame, parseFrame } from "../src/relay/protocol.ts";
 import { Executor } from "../src/sandbox_host/executor.ts";
 
@@ -56,7 +57,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const created = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1 }));
+    // The policy would refuse `import js`: off, to test the host's own defence.
+    const created = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1 }), {
+      policy: PolicyConfigSchema.parse({ enabled: false }),
+    });
     assert.ok(created.ok);
     try {
       const r = await created.executor.execute(

@@ -1,6 +1,8 @@
 /**
  * `execute_code` through the real server over stdio with the real SDK client: results, errors,
- * isolation between runs, concurrency, and the MCP surface.
+ * guardrail refusals, isolation between runs, concurrency, and the MCP surface. The server runs
+ * the default guardrail policy; the isolation check uses a second one with the policy off (it needs
+ * `js` and `sys`).
  */
 import assert from "node:assert/strict";
 import { execute, startServer, type TestServer } from "./support/server.ts";
@@ -32,7 +34,10 @@ Deno.test({
       });
 
       await t.step("a final line without newline is kept, stderr is separate", async () => {
-        const r = await execute(server, "import sys\nprint('a', end='')\nsys.stderr.write('warn')");
+        const r = await execute(
+          server,
+          "from sys import stderr\nprint('a', end='')\nstderr.write('warn')",
+        );
         assert.equal(r.stdout, "a");
         assert.equal(r.stderr, "warn");
       });
@@ -85,29 +90,67 @@ Deno.test({
         assert.deepEqual(r.result, [0, 2, 4, 6, 8]);
       });
 
-      await t.step("no state is shared between two runs", async () => {
-        const first = await execute(
-          server,
-          "import sys, builtins\nsecret = 'kept?'\nbuiltins.leak = 1\nsys.modules['json'].leak = 2\n" +
-            "import js\njs.globalThis.leak = 3\n'set'",
-        );
-        assert.equal(first.ok, true, first.text);
-        const second = await execute(
-          server,
-          "import builtins, json, js\n[('secret' in globals()), hasattr(builtins, 'leak'), " +
-            "hasattr(json, 'leak'), hasattr(js.globalThis, 'leak')]",
-        );
-        assert.deepEqual(second.result, [false, false, false, false]);
+      await t.step("no state is shared between two runs (policy off to reach it)", async () => {
+        const open = await startServer({
+          config: { sandbox: { pool_size: 1 }, policy: { enabled: false } },
+        });
+        try {
+          const first = await execute(
+            open,
+            "import sys, builtins\nsecret = 'kept?'\nbuiltins.leak = 1\nsys.modules['json'].leak = 2\n" +
+              "import js\njs.globalThis.leak = 3\n'set'",
+          );
+          assert.equal(first.ok, true, first.text);
+          const second = await execute(
+            open,
+            "import builtins, json, js\n[('secret' in globals()), hasattr(builtins, 'leak'), " +
+              "hasattr(json, 'leak'), hasattr(js.globalThis, 'leak')]",
+          );
+          assert.deepEqual(second.result, [false, false, false, false]);
+        } finally {
+          await open.close();
+        }
       });
 
       await t.step("sys.exit(0) is a normal end, sys.exit(3) an error", async () => {
-        const zero = await execute(server, "import sys\nprint('bye')\nsys.exit(0)");
+        const zero = await execute(server, "from sys import exit\nprint('bye')\nexit(0)");
         assert.equal(zero.ok, true);
         assert.equal(zero.stdout, "bye\n");
-        const three = await execute(server, "import sys\nsys.exit(3)");
+        const three = await execute(server, "from sys import exit\nexit(3)");
         assert.equal(three.ok, false);
         assert.equal(three.error?.code, "RUNTIME_ERROR");
         assert.match(three.error?.message ?? "", /SystemExit: 3/);
+      });
+
+      await t.step("a policy violation is POLICY_VIOLATION, and nothing ran", async () => {
+        const r = await execute(
+          server,
+          "print('ran')\nimport subprocess\nrun = exec\n'the word eval in a string is fine'",
+        );
+        assert.equal(r.ok, false);
+        assert.equal(r.isError, true);
+        assert.equal(r.error?.code, "POLICY_VIOLATION");
+        assert.equal(r.stdout, "");
+        const message = r.error?.message ?? "";
+        assert.match(
+          message,
+          /import "subprocess" is not allowed \(line 2, col 0\); allowed modules: json, /,
+        );
+        assert.match(message, /name "exec" is not allowed \(line 3, col 6\)/);
+        assert.deepEqual(r.error?.violations?.map((v) => [v.rule, v.line, v.col]), [
+          ["import", 2, 0],
+          ["name", 3, 6],
+        ]);
+        const text = JSON.parse(r.text);
+        assert.equal(text.error.code, "POLICY_VIOLATION");
+        assert.equal(text.error.message, message);
+      });
+
+      await t.step("code over max_chars is refused before a sandbox is used", async () => {
+        const r = await execute(server, `x = '${"a".repeat(9000)}'`);
+        assert.equal(r.error?.code, "POLICY_VIOLATION");
+        assert.match(r.error?.message ?? "", /9006 characters, more than the 8000 allowed/);
+        assert.deepEqual(r.error?.violations?.map((v) => v.rule), ["max_chars"]);
       });
 
       await t.step("8 concurrent calls all succeed with their own results", async () => {

@@ -29,12 +29,40 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 const JsonValue: z.ZodType<unknown> = z.unknown();
 
+/** The guardrail rules a POLICY_VIOLATION can name (README, "Guardrails"). */
+export const POLICY_RULES = [
+  "max_chars",
+  "max_lines",
+  "import",
+  "name",
+  "attribute",
+  "uncheckable",
+] as const;
+
+/** One of the guardrail rules. */
+export type PolicyRule = (typeof POLICY_RULES)[number];
+
+/** Most violations listed in one result; the message says how many more there were. */
+export const MAX_LISTED_VIOLATIONS = 50;
+
+/** One broken guardrail rule: where (line from 1, column from 0) and how to comply. */
+export const PolicyViolationSchema = z.object({
+  rule: z.enum(POLICY_RULES),
+  line: z.number().int().nonnegative(),
+  col: z.number().int().nonnegative(),
+  message: z.string().max(4096),
+}).strict();
+
+/** One broken guardrail rule. */
+export type PolicyViolation = z.infer<typeof PolicyViolationSchema>;
+
 /** The error part of a run result, as the child reports it. */
 export const RunErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   type: z.string().max(200).optional(),
   message: z.string().max(64 * 1024),
   traceback: z.string().max(256 * 1024).optional(),
+  violations: z.array(PolicyViolationSchema).max(MAX_LISTED_VIOLATIONS).optional(),
 });
 
 /** What the child reports when a run ends. */
@@ -97,10 +125,20 @@ export interface ToolRef {
   signature?: string;
 }
 
+/** The import and name rules the child checks with Python's `ast` before running the code. */
+export interface RunPolicy {
+  /** Modules (and their submodules) the code may import; dotted entries allow one part only. */
+  allowed_imports: string[];
+  /** Names the code may not use as variables, functions or parameters. */
+  denied_names: string[];
+  /** Attributes the code may not read or write. */
+  denied_attributes: string[];
+}
+
 /** Host → child messages (trusted; sent as plain JSON lines). */
 export type HostMessage =
   | { type: "init"; nonce: string; snapshot_bytes: number; limits: ChildLimits }
-  | { type: "run"; id: string; code: string; tools: ToolRef[] }
+  | { type: "run"; id: string; code: string; tools: ToolRef[]; policy: RunPolicy | null }
   | { type: "tool_result"; call_id: number; ok: true; value: unknown }
   | { type: "tool_result"; call_id: number; ok: false; error: { code: string; message: string } };
 

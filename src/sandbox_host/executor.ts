@@ -1,13 +1,17 @@
 /**
- * The executor: runs one program in a fresh sandbox child from the warm pool, relays its tool
+ * The executor: checks a program's size against the guardrail policy, runs it in a fresh sandbox
+ * child from the warm pool (which checks imports and names before running it), relays its tool
  * calls to a dispatcher, enforces the host-side limits (timeout, memory, tool calls, protocol)
  * and always resolves to an {@link ExecResult}; it never throws.
  */
 import type { SandboxConfig } from "../config.ts";
+import { defaultPolicy, type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
+import { checkSize, policyError } from "../policy/size_check.ts";
 import type {
   ChildMessage,
   ChildRunResult,
   ErrorCode,
+  PolicyViolation,
   RunError,
   ToolRef,
 } from "../relay/protocol.ts";
@@ -66,6 +70,8 @@ export interface ExecuteOptions {
 export interface ExecutorOptions {
   /** Answers tool calls; without one Python sees no tools. */
   dispatcher?: ToolDispatcher;
+  /** The guardrail policy (default: {@link defaultPolicy}, everything on). */
+  policy?: PolicyConfig;
 }
 
 // Memory is measured with `ps` (Deno reads /proc only with --allow-all): not at all for short
@@ -81,13 +87,20 @@ const NO_TOOLS: ToolDispatcher = {
 export class Executor {
   readonly config: SandboxConfig;
   readonly pool: WarmPool;
+  readonly policy: PolicyConfig;
   #dispatcher: ToolDispatcher;
   #running = new Set<SandboxChild>();
 
-  private constructor(config: SandboxConfig, pool: WarmPool, dispatcher: ToolDispatcher) {
+  private constructor(
+    config: SandboxConfig,
+    pool: WarmPool,
+    dispatcher: ToolDispatcher,
+    policy: PolicyConfig,
+  ) {
     this.config = config;
     this.pool = pool;
     this.#dispatcher = dispatcher;
+    this.policy = policy;
   }
 
   /** Prepares the snapshot and starts the warm pool. */
@@ -104,7 +117,13 @@ export class Executor {
       return { ok: false, message: `The sandbox working directory cannot be made: ${error}` };
     }
     const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd });
-    return { ok: true, executor: new Executor(config, pool, options.dispatcher ?? NO_TOOLS) };
+    const executor = new Executor(
+      config,
+      pool,
+      options.dispatcher ?? NO_TOOLS,
+      options.policy ?? defaultPolicy(),
+    );
+    return { ok: true, executor };
   }
 
   /** Pids of every child alive now (pooled or running). */
@@ -115,6 +134,11 @@ export class Executor {
   /** Runs `code` and resolves to its result; never throws. */
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecResult> {
     const started = performance.now();
+    if (this.policy.enabled) {
+      // Size is checked here, before any child is used; imports and names in the child.
+      const violations = checkSize(code, this.policy);
+      if (violations.length) return refusal(violations, started);
+    }
     const acquired = await this.pool.acquire();
     if (!acquired.ok) {
       return failure("SANDBOX_CRASH", acquired.message, started);
@@ -191,7 +215,8 @@ class Run {
         },
       );
     }
-    this.#child.send({ type: "run", id: crypto.randomUUID(), code, tools });
+    const policy = runPolicy(this.#executor.policy);
+    this.#child.send({ type: "run", id: crypto.randomUUID(), code, tools, policy });
     return result;
   }
 
@@ -335,6 +360,17 @@ function failure(code: ErrorCode, message: string, started: number): ExecResult 
     stdout: "",
     stderr: "",
     error: { code, message },
+    tool_calls: [],
+    duration_ms: round(performance.now() - started),
+  };
+}
+
+function refusal(violations: PolicyViolation[], started: number): ExecResult {
+  return {
+    ok: false,
+    stdout: "",
+    stderr: "",
+    error: policyError(violations),
     tool_calls: [],
     duration_ms: round(performance.now() - started),
   };

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
-import { ERROR_CODES } from "../relay/protocol.ts";
+import { ERROR_CODES, PolicyViolationSchema } from "../relay/protocol.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { resultText } from "./result_text.ts";
 
@@ -35,6 +35,8 @@ const ExecResultSchema = z.object({
     type: z.string().optional(),
     message: z.string(),
     traceback: z.string().optional(),
+    violations: z.array(PolicyViolationSchema).optional()
+      .describe("POLICY_VIOLATION only: each broken guardrail rule with line, col and the fix."),
   }).optional(),
   tool_calls: z.array(z.object({
     server: z.string(),

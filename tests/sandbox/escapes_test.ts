@@ -1,7 +1,10 @@
 /**
  * The escape suite: agent code tries to reach the host (files, environment, network, processes,
- * native code, permissions, the relay channel, the process itself) through the real server. Each
- * attempt must be blocked or harmless, and the next execution must succeed.
+ * native code, permissions, the relay channel, the process itself) through the real server.
+ *
+ * With the guardrail policy off, each attempt must be blocked or harmless and the next execution
+ * must succeed: the zero-permission child process is the boundary. With the policy on (defence in
+ * depth), each attempt must be refused as POLICY_VIOLATION before it runs, or still be blocked.
  */
 import assert from "node:assert/strict";
 import { execute, root, startServer, type TestServer } from "../support/server.ts";
@@ -29,6 +32,8 @@ interface Attempt {
   code: string;
   /** Extra check of the result (beyond: no secret leaked, next run works). */
   check?: (r: Awaited<ReturnType<typeof execute>>) => void;
+  /** The default policy lets it run (plain Python): the process must block it on its own. */
+  policyAllows?: boolean;
 }
 
 const js = (source: string) =>
@@ -50,11 +55,13 @@ const attempts: Attempt[] = [
     name: "open() /etc/passwd",
     code: "print(open('/etc/passwd').read())",
     check: (r) => assert.doesNotMatch(r.stdout, /root:x:0/),
+    policyAllows: true,
   },
   {
     name: "open() the canary file",
     code: `print(open(${JSON.stringify(canaryFile)}).read())`,
     check: blocked,
+    policyAllows: true,
   },
   {
     name: "js.Deno.readTextFileSync /etc/passwd",
@@ -190,24 +197,64 @@ const attempts: Attempt[] = [
   },
 ];
 
+const leaksNothing = (r: Awaited<ReturnType<typeof execute>>) => {
+  const text = JSON.stringify(r);
+  assert.ok(!text.includes(CANARY), `the canary file leaked: ${text}`);
+  assert.ok(!text.includes(ENV_CANARY), `the environment canary leaked: ${text}`);
+};
+
 Deno.test({
   name: "escape attempts are blocked or harmless",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const server: TestServer = await startServer({ env: { MCP_ESCAPE_CANARY: ENV_CANARY } });
+    const env = { MCP_ESCAPE_CANARY: ENV_CANARY };
     try {
-      for (const attempt of attempts) {
-        await t.step(attempt.name, async () => {
-          const r = await execute(server, attempt.code, 20_000);
-          const text = JSON.stringify(r);
-          assert.ok(!text.includes(CANARY), `the canary file leaked: ${text}`);
-          assert.ok(!text.includes(ENV_CANARY), `the environment canary leaked: ${text}`);
-          attempt.check?.(r);
+      await t.step("with the policy off: the process is the boundary", async (t) => {
+        const server: TestServer = await startServer({
+          config: { sandbox: { pool_size: 2 }, policy: { enabled: false } },
+          env,
+        });
+        try {
+          for (const attempt of attempts) {
+            await t.step(attempt.name, async () => {
+              const r = await execute(server, attempt.code, 20_000);
+              leaksNothing(r);
+              attempt.check?.(r);
+              const next = await execute(server, "6 * 7");
+              assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
+            });
+          }
+        } finally {
+          await server.close();
+        }
+      });
+
+      await t.step("with the policy on: refused before running, or blocked", async (t) => {
+        const server: TestServer = await startServer({
+          config: { sandbox: { pool_size: 2 } },
+          env,
+        });
+        try {
+          for (const attempt of attempts) {
+            await t.step(attempt.name, async () => {
+              const r = await execute(server, attempt.code, 20_000);
+              leaksNothing(r);
+              if (attempt.policyAllows) {
+                attempt.check?.(r);
+              } else {
+                assert.equal(r.error?.code, "POLICY_VIOLATION", r.text);
+                assert.equal(r.stdout, "");
+              }
+            });
+          }
           const next = await execute(server, "6 * 7");
           assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
-        });
-      }
+        } finally {
+          await server.close();
+        }
+      });
+
       await t.step("nothing was written, run or connected to on the host", () => {
         assert.equal(connections, 0, "the test listener was reached");
         assert.throws(() => Deno.statSync(writeTarget), Deno.errors.NotFound);
@@ -215,7 +262,6 @@ Deno.test({
         assert.throws(() => Deno.statSync(`${root}.cache/empty/pwned.txt`), Deno.errors.NotFound);
       });
     } finally {
-      await server.close();
       listener.close();
       Deno.removeSync(dir, { recursive: true });
     }
