@@ -19,6 +19,7 @@ import ast
 import re
 
 MAX_LISTED = 50
+MAX_LISTED_CHARS = 1500  # a violation's message must stay under the relay's 4096 characters
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ATTRIBUTE_FUNCTIONS = {"getattr": 1, "setattr": 1, "delattr": 1, "hasattr": 1}
 
@@ -40,6 +41,16 @@ _ATTRIBUTE_HINT = (
     "it reaches Python's internals or a module outside the allowlist (denied_attributes); "
     "use your data's own attributes and the allowed modules"
 )
+
+
+def _shorten(names, limit=MAX_LISTED_CHARS):
+    """``a, b, c`` — cut at about ``limit`` characters with a count of the rest."""
+    text = ", ".join(names) or "none"
+    if len(text) <= limit:
+        return text
+    shown = text[:limit].rsplit(", ", 1)[0]
+    rest = len(names) - shown.count(", ") - 1
+    return f"{shown}, … and {rest} more (see the policy's allowed_imports)"
 
 
 class _Checker:
@@ -76,7 +87,7 @@ class _Checker:
     def _import_fix(self, module):
         top = module.split(".")[0]
         parts = sorted(e for e in self.allowed if e.startswith(top + "."))
-        listed = ", ".join(self.allowed) or "none"
+        listed = _shorten(self.allowed)
         if parts and not self._allowed(top):
             parent, name = parts[0].rsplit(".", 1)
             return (f'of "{top}" only {", ".join(parts)} may be imported (from {parent} import '
@@ -98,7 +109,7 @@ class _Checker:
             self._add("import", node.lineno, node.col_offset,
                       f'relative import "from {dots}{node.module or ""} import …" is not allowed',
                       "there is no package around the program, import modules by their full "
-                      f"name; {_ALLOWED}{', '.join(self.allowed) or 'none'}")
+                      f"name; {_ALLOWED}{_shorten(self.allowed)}")
             return
         module = node.module or ""
         if self._allowed(module):

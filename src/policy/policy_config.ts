@@ -135,10 +135,10 @@ export const DEFAULT_DENIED_ATTRIBUTES: readonly string[] = [
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-const ModuleName = z.string().regex(MODULE_NAME, {
+const ModuleName = z.string().max(100).regex(MODULE_NAME, {
   message: "must be a module name such as json or urllib.parse (letters, digits, _ and dots)",
 });
-const Identifier = z.string().regex(IDENTIFIER, {
+const Identifier = z.string().max(100).regex(IDENTIFIER, {
   message: "must be a Python identifier such as eval or __globals__",
 });
 
@@ -150,11 +150,11 @@ export const PolicyConfigSchema = z.object({
     .describe("Most characters (code points) a program may have."),
   max_lines: z.number().int().min(1).max(10_000).default(400)
     .describe("Most lines a program may have."),
-  allowed_imports: z.array(ModuleName).default(() => [...DEFAULT_ALLOWED_IMPORTS])
+  allowed_imports: z.array(ModuleName).max(1000).default(() => [...DEFAULT_ALLOWED_IMPORTS])
     .describe("Modules the code may import; replaces the default list."),
-  denied_names: z.array(Identifier).default(() => [...DEFAULT_DENIED_NAMES])
+  denied_names: z.array(Identifier).max(1000).default(() => [...DEFAULT_DENIED_NAMES])
     .describe("Names the code may not use; replaces the default list."),
-  denied_attributes: z.array(Identifier).default(() => [...DEFAULT_DENIED_ATTRIBUTES])
+  denied_attributes: z.array(Identifier).max(1000).default(() => [...DEFAULT_DENIED_ATTRIBUTES])
     .describe("Attributes the code may not use; replaces the default list."),
 }).strict();
 

@@ -110,3 +110,10 @@ Deno.test("policy: a denied attribute must be an identifier", () =>
     { denied_attributes: [""] },
     /at policy\.denied_attributes\.0: must be a Python identifier/,
   ));
+Deno.test("policy: lists and their entries have sane bounds", () => {
+  refused(
+    { allowed_imports: Array.from({ length: 1001 }, (_, i) => `m${i}`) },
+    /at policy\.allowed_imports: .*<=\s*1000/,
+  );
+  refused({ denied_names: ["x".repeat(101)] }, /at policy\.denied_names\.0: .*<=\s*100/);
+});

@@ -92,3 +92,19 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "policy: a very long allowlist is shortened in messages, not a broken relay message",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const allowed = Array.from({ length: 600 }, (_, i) => `module_number_${i}`);
+    await withExecutor({ allowed_imports: allowed }, async (executor) => {
+      const r = await executor.execute("import os\nimport sys");
+      assert.equal(r.error?.code, "POLICY_VIOLATION", JSON.stringify(r.error).slice(0, 300));
+      const first = r.error?.violations?.[0]?.message ?? "";
+      assert.match(first, /module_number_0, module_number_1, .* … and \d+ more/);
+      assert.ok(first.length < 2000, `${first.length} characters`);
+    });
+  },
+});
