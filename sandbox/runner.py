@@ -93,8 +93,12 @@ def _make_tool(ref):
         from pyodide.ffi import run_sync
 
         payload = _payload(label, _arguments(label, args, kwargs))
-        # Suspends on the JS promise directly (JSPI): no event-loop round trip per call.
-        return _unwrap(run_sync(_mcp_relay.call(server, tool, payload)), server, tool)
+        # A blocking read of the answer when no async call is in flight; otherwise suspend on the
+        # JS promise (JSPI), which costs about 0.25 ms more.
+        raw = _mcp_relay.call_sync(server, tool, payload)
+        if raw is None:
+            raw = run_sync(_mcp_relay.call(server, tool, payload))
+        return _unwrap(raw, server, tool)
 
     async def aio(*args, **kwargs):
         import _mcp_relay

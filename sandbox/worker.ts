@@ -66,7 +66,10 @@ if (Deno.args[0] === "--make-snapshot") {
   exit(0);
 }
 
-const reader = new ByteReader(Deno.stdin.readable);
+const reader = new ByteReader({
+  read: Deno.stdin.read.bind(Deno.stdin),
+  readSync: Deno.stdin.readSync.bind(Deno.stdin),
+});
 const init = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
 if (init?.type !== "init") exit(70);
 const { nonce, limits } = init as Extract<HostMessage, { type: "init" }>;
@@ -82,17 +85,75 @@ function send(message: ChildMessage): void {
 const pyodide = await loadSandboxPyodide(snapshot ? { snapshot } : { forSnapshot: false });
 const pending = new Map<number, (reply: string) => void>();
 let nextCallId = 0;
-function relayToHost(server: string, tool: string, argsJson: string): Promise<string> {
+let pumping = false;
+
+/** Sends a tool call; the answer comes back through `pump`. */
+function callAsync(server: string, tool: string, argsJson: string): Promise<string> {
   const call_id = nextCallId++;
   const reply = new Promise<string>((resolve) => pending.set(call_id, resolve));
   send({ type: "tool_call", call_id, server, tool, args: parseJson(argsJson) });
+  void pump();
   return reply;
 }
+
+/**
+ * Sends a tool call and blocks on stdin for its answer (no stack switching). Returns undefined
+ * when asynchronous calls are in flight: then the caller takes the promise path instead.
+ */
+function callSync(server: string, tool: string, argsJson: string): string | undefined {
+  if (pumping || reader.reading || pending.size > 0) return undefined;
+  const call_id = nextCallId++;
+  send({ type: "tool_call", call_id, server, tool, args: parseJson(argsJson) });
+  while (true) {
+    const line = reader.readLineSync();
+    if (line === null) {
+      console.error("stdin closed while waiting for a tool answer");
+      exit(0); // the host is gone
+    }
+    const reply = toolReply(line);
+    if (reply?.call_id === call_id) return reply.text;
+  }
+}
+
+/** Reads answers while asynchronous calls wait for them, and only then. */
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (pending.size > 0) {
+      const line = await reader.readLine();
+      if (line === null) {
+        console.error("stdin closed while waiting for tool answers");
+        exit(0); // the host is gone
+      }
+      const reply = toolReply(line);
+      if (!reply) continue;
+      const resolve = pending.get(reply.call_id);
+      pending.delete(reply.call_id);
+      resolve?.(reply.text);
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+function toolReply(line: string): { call_id: number; text: string } | null {
+  const message = parseJson(line) as HostMessage;
+  if (message.type !== "tool_result") return null;
+  const body = message.ok
+    ? { ok: true, value: message.value }
+    : { ok: false, error: message.error };
+  return { call_id: message.call_id, text: stringify(body) };
+}
+
 // During the warm-up the relay answers locally; afterwards every call goes to the host.
-let relay = (_server: string, _tool: string, argsJson: string): Promise<string> =>
-  Promise.resolve(`{"ok":true,"value":${argsJson}}`);
+const localEcho = (_server: string, _tool: string, argsJson: string) =>
+  `{"ok":true,"value":${argsJson}}`;
+let relaySync: typeof callSync = localEcho;
+let relayAsync: typeof callAsync = (...args) => Promise.resolve(localEcho(...args));
 pyodide.registerJsModule("_mcp_relay", {
-  call: (server: string, tool: string, argsJson: string) => relay(server, tool, argsJson),
+  call: (server: string, tool: string, argsJson: string) => relayAsync(server, tool, argsJson),
+  call_sync: (server: string, tool: string, argsJson: string) => relaySync(server, tool, argsJson),
 });
 
 // A fresh V8 compiles wasm functions lazily on first call: run a throwaway program first so the
@@ -101,7 +162,8 @@ const warmUp = new OutputCapture(limits, () => {});
 pyodide.setStdout({ write: (bytes: Uint8Array) => warmUp.write("stdout", bytes), isatty: false });
 pyodide.setStderr({ write: (bytes: Uint8Array) => warmUp.write("stderr", bytes), isatty: false });
 for (const code of WARM_UP_PROGRAMS) await execute(code, [WARM_UP_TOOL], null);
-relay = relayToHost;
+relaySync = callSync;
+relayAsync = callAsync;
 
 let runId = "";
 const output = new OutputCapture(limits, () => {
@@ -111,15 +173,12 @@ pyodide.setStdout({ write: (bytes: Uint8Array) => output.write("stdout", bytes),
 pyodide.setStderr({ write: (bytes: Uint8Array) => output.write("stderr", bytes), isatty: false });
 send({ type: "ready" });
 
+// Wait for the one run; after it starts, stdin is read only for tool answers (see callSync).
 for (let line = await reader.readLine(); line !== null; line = await reader.readLine()) {
   const message = parseJson(line) as HostMessage;
-  if (message.type === "run" && runId === "") {
+  if (message.type === "run") {
     runId = message.id;
-    void runProgram(message.code, message.tools, message.policy ?? null);
-  } else if (message.type === "tool_result") {
-    const resolve = pending.get(message.call_id);
-    pending.delete(message.call_id);
-    resolve?.(stringify(message.ok ? { ok: true, value: message.value } : message));
+    await runProgram(message.code, message.tools, message.policy ?? null);
   }
 }
 exit(0); // the host closed stdin: it is gone or done with us

@@ -62,8 +62,14 @@ export class SandboxChild {
     }).spawn();
     this.#writer = this.#process.stdin.getWriter();
     this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
-    this.exited = this.#process.status.then((status) => {
+    const stdoutDone = this.#readStdout();
+    this.exited = this.#process.status.then(async (status) => {
       this.#alive = false;
+      // The last lines (`done` among them) may still be in the pipe when the exit is seen:
+      // deliver them first (bounded, in case something else holds the pipe open).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stdoutDone, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
       this.#resolveReady({ ok: false, message: this.#startFailure(status) });
       this.#emit({ kind: "exit", status });
       return status;
@@ -80,7 +86,6 @@ export class SandboxChild {
     };
     this.#write(encoder.encode(JSON.stringify(init) + "\n"))
       .then(() => snapshot.length ? this.#write(snapshot) : undefined);
-    this.#readStdout();
     this.#readStderr();
     const timer = setTimeout(() => {
       this.#resolveReady({ ok: false, message: `not ready after ${config.start_timeout_ms} ms` });

@@ -239,7 +239,8 @@ class Run {
     this.#fail(
       "SANDBOX_CRASH",
       `The sandbox process ended (${how}) before the program finished ` +
-        "(did it call os._exit or Deno.exit?). Nothing was lost on the host; run it again without that.",
+        "(did it call os._exit or Deno.exit?). Nothing was lost on the host; run it again without that." +
+        stderrNote(this.#child.stderrTail),
     );
   }
 
@@ -374,6 +375,12 @@ function refusal(violations: PolicyViolation[], started: number): ExecResult {
     tool_calls: [],
     duration_ms: round(performance.now() - started),
   };
+}
+
+/** The last line the child wrote to its own stderr, for a crash message. */
+function stderrNote(tail: string): string {
+  const last = tail.trim().split("\n").at(-1)?.trim();
+  return last ? ` Its last words: ${last.slice(0, 300)}` : "";
 }
 
 function key(server: string, tool: string): string {
