@@ -77,7 +77,7 @@ async function main(): Promise<number | "serving"> {
     return 1;
   }
   const executor = created.executor;
-  const server = createServer({ executor, broker });
+  const server = createServer({ executor, broker, agent: loaded.config.agent });
 
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => {

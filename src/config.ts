@@ -4,6 +4,7 @@
  * the fix.
  */
 import { z } from "zod";
+import { AgentConfigSchema } from "./agent/agent_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
 
 const MiB = 1024 * 1024;
@@ -81,6 +82,7 @@ export const ConfigSchema = z.object({
     .describe("A folder created at start if missing (for the servers that work in it)."),
   servers: z.record(z.string().min(1), ServerSchema).default({}),
   sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
+  agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
   policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({})),
 }).strict();
 

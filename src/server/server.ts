@@ -5,12 +5,14 @@
  */
 import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
+import type { AgentConfig } from "../agent/agent_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
 import { ERROR_CODES, PolicyViolationSchema } from "../relay/protocol.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { resultText } from "./result_text.ts";
+import { registerRunAgent } from "./run_agent_tool.ts";
 
 /** Version reported to clients. */
 export const SERVER_VERSION = "0.1.0";
@@ -21,6 +23,8 @@ export interface ServerOptions {
   executor: Executor;
   /** The upstream tools (none when absent). */
   broker?: Broker;
+  /** Settings of `run_agent` (the tool is registered when present). */
+  agent?: AgentConfig;
   /** Largest code accepted, in characters. */
   maxCodeChars?: number;
 }
@@ -113,5 +117,8 @@ export function createServer(options: ServerOptions): McpServer {
       structuredContent: { results, total: entries.length },
     };
   });
+  if (options.agent) {
+    registerRunAgent(server, { executor, broker: options.broker, agent: options.agent });
+  }
   return server;
 }

@@ -1,0 +1,83 @@
+/**
+ * The `run_agent` MCP tool: the code agent behind MCP, with a progress notification per iteration
+ * when the client sends a progress token, and a clear error when no LLM is configured.
+ */
+import { z } from "zod";
+import { type AgentConfig, resolveAgentSettings } from "../agent/agent_config.ts";
+import { runAgent } from "../agent/code_agent.ts";
+import type { Broker } from "../broker/broker.ts";
+import type { McpServer } from "../mcp_sdk.ts";
+import type { Executor } from "../sandbox_host/executor.ts";
+
+/** Options for {@link registerRunAgent}. */
+export interface RunAgentOptions {
+  executor: Executor;
+  broker?: Broker;
+  agent: AgentConfig;
+  /** Reads the environment (OPENAI_API_KEY …) at call time. */
+  env?: (name: string) => string | undefined;
+}
+
+interface RunAgentInput {
+  task: string;
+  max_iterations?: number;
+}
+
+interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (notification: {
+    method: "notifications/progress";
+    params: { progressToken: string | number; progress: number; total: number; message: string };
+  }) => Promise<void>;
+}
+
+/** Registers `run_agent` on `server`. */
+export function registerRunAgent(server: McpServer, options: RunAgentOptions): void {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  server.registerTool("run_agent", {
+    title: "Solve a task with generated Python",
+    description:
+      "Give a task in plain words: an LLM writes one Python program that uses the upstream " +
+      "tools, runs it in the sandbox and repairs it when it fails. Returns the answer, the final code " +
+      "and every attempt. Needs OPENAI_API_KEY (any OpenAI-compatible endpoint).",
+    inputSchema: z.object({
+      task: z.string().min(1).max(20_000).describe("What to do."),
+      max_iterations: z.number().int().min(1).max(10).optional()
+        .describe(`Attempts at most (default ${options.agent.max_iterations}).`),
+    }),
+    annotations: { readOnlyHint: false, openWorldHint: true },
+  }, async ({ task, max_iterations }: RunAgentInput, extra: ToolExtra) => {
+    const resolved = resolveAgentSettings(options.agent, env);
+    if (!resolved.ok) {
+      return { content: [{ type: "text" as const, text: resolved.message }], isError: true };
+    }
+    const token = extra._meta?.progressToken;
+    const result = await runAgent(task, {
+      executor: options.executor,
+      broker: options.broker,
+      settings: resolved.settings,
+      maxIterations: max_iterations,
+      signal: extra.signal,
+      onProgress: token === undefined ? undefined : (progress, total, message) => {
+        extra.sendNotification({
+          method: "notifications/progress",
+          params: { progressToken: token, progress, total, message },
+        }).catch(() => {});
+      },
+    });
+    const compact = {
+      ok: result.ok,
+      ...(result.answer !== undefined ? { answer: result.answer } : {}),
+      ...(result.stdout ? { stdout: result.stdout } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      iterations: result.iterations.length,
+      ...(result.code ? { code: result.code } : {}),
+    };
+    return {
+      content: [{ type: "text" as const, text: JSON.stringify(compact) }],
+      structuredContent: result as unknown as Record<string, unknown>,
+      isError: !result.ok,
+    };
+  });
+}
