@@ -10,9 +10,10 @@ import { renderSummary } from "./python_stub.ts";
 export type Detail = "names" | "signatures" | "full";
 
 const BASE = [
-  "Run one Python 3 program in an isolated sandbox (Pyodide, standard library only; no files,",
-  "network or host environment) and get back its stdout, stderr and the value of its last",
-  "expression (or of a variable `result`). Top-level `await` works; every call starts fresh.",
+  "Run one Python 3 program in an isolated sandbox (Pyodide; common stdlib modules such as json,",
+  "re, datetime; no files, network or host environment) and get back its stdout, stderr and the",
+  "value of its last expression (or of a variable `result`). Top-level `await` works; every call",
+  "starts fresh.",
 ].join(" ");
 
 const TOOLS_HOWTO = [
