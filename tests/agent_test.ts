@@ -85,6 +85,7 @@ Deno.test({
         assert.equal(sent.model, "test-model");
         assert.equal(sent.messages[0].role, "system");
         assert.match(sent.messages[0].content, /def read_text_file\(\*, path: str/);
+        assert.match(sent.messages[0].content, /Only these modules can be imported .*json, math/);
         assert.match(sent.messages[1].content, /Count the words in notes\.txt/);
         assert.ok(r.out.tools_offered.includes("tools.filesystem.read_text_file"));
       });

@@ -60,7 +60,7 @@ export interface AgentOptions {
   maxIterations?: number;
   signal?: AbortSignal;
   /** Told after every iteration (for MCP progress notifications). */
-  onProgress?: (done: number, total: number, message: string) => void;
+  onProgress?: (done: number, total: number, message: string) => void | Promise<void>;
 }
 
 const REPAIRABLE = new Set(["POLICY_VIOLATION", "SYNTAX_ERROR", "RUNTIME_ERROR"]);
@@ -99,7 +99,13 @@ export async function runAgent(task: string, options: AgentOptions): Promise<Age
     timeout: settings.timeout_ms,
   });
   const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-    { role: "system", content: systemPrompt(offered) },
+    {
+      role: "system",
+      content: systemPrompt(
+        offered,
+        executor.policy.enabled ? executor.policy.allowed_imports : undefined,
+      ),
+    },
     { role: "user", content: taskPrompt(task) },
   ];
   let last: ExecResult | undefined;
@@ -122,7 +128,7 @@ export async function runAgent(task: string, options: AgentOptions): Promise<Age
     const code = extractCode(reply);
     if (code === null) {
       iterations.push({ iteration: i, code: null, note: "the reply held no program" });
-      options.onProgress?.(i, maxIterations, `iteration ${i}: the reply held no program`);
+      await options.onProgress?.(i, maxIterations, `iteration ${i}: the reply held no program`);
       messages.push({ role: "user", content: NO_CODE_PROMPT });
       if (i === maxIterations) {
         return finish({
@@ -141,7 +147,11 @@ export async function runAgent(task: string, options: AgentOptions): Promise<Age
       timeoutMs: Math.min(remaining, executor.config.timeout_ms),
     });
     iterations.push({ iteration: i, code, result: last });
-    options.onProgress?.(i, maxIterations, `iteration ${i}: ${last.ok ? "ok" : last.error?.code}`);
+    await options.onProgress?.(
+      i,
+      maxIterations,
+      `iteration ${i}: ${last.ok ? "ok" : last.error?.code}`,
+    );
     if (last.ok) {
       return finish({ ok: true, answer: last.result, stdout: last.stdout, code });
     }

@@ -6,7 +6,7 @@ import type { CatalogEntry } from "../broker/broker.ts";
 import type { ExecResult } from "../sandbox_host/executor.ts";
 
 const RULES = `You write one Python 3 program that completes the user's task, and nothing else.
-The program runs in a sandbox: Pyodide, standard library only, no network, no host files.
+The program runs in a sandbox: Pyodide, part of the standard library, no network, no host files.
 Top-level await works. Upstream tools are Python functions, already defined:
   tools.<server>.<tool>(**kwargs) returns the result (parsed JSON when the tool returns JSON);
   await tools.<server>.<tool>.aio(**kwargs) is the async form, for asyncio.gather.
@@ -14,12 +14,19 @@ A failing tool raises ToolError (it has .server, .tool, .code and a message).
 Do every step inside the program. End with an expression (or set a variable named result) whose
 value is the compact answer; print only what helps. Reply with the program in one \`\`\`python block.`;
 
-/** The system prompt, with the stubs of the chosen tools. */
-export function systemPrompt(tools: readonly CatalogEntry[]): string {
-  if (!tools.length) return `${RULES}\n\nNo upstream tools are available: use Python alone.`;
+/** The system prompt, with the importable modules (when limited) and the chosen tools' stubs. */
+export function systemPrompt(
+  tools: readonly CatalogEntry[],
+  allowedImports?: readonly string[],
+): string {
+  const rules = allowedImports
+    ? `${RULES}\nOnly these modules can be imported (anything else is refused before the program ` +
+      `runs): ${allowedImports.join(", ")}.`
+    : RULES;
+  if (!tools.length) return `${rules}\n\nNo upstream tools are available: use Python alone.`;
   const stubs = tools.map((e) => `# tools.${e.ref.py_server}.${e.ref.py_name}\n${e.stub.text}`)
     .join("\n\n");
-  return `${RULES}\n\nTools you can call (Python stubs):\n\n${stubs}`;
+  return `${rules}\n\nTools you can call (Python stubs):\n\n${stubs}`;
 }
 
 /** The user message that asks for the task. */

@@ -59,11 +59,15 @@ export function registerRunAgent(server: McpServer, options: RunAgentOptions): v
       settings: resolved.settings,
       maxIterations: max_iterations,
       signal: extra.signal,
-      onProgress: token === undefined ? undefined : (progress, total, message) => {
-        extra.sendNotification({
+      // Awaited, and followed by a short pause: the SDK's client handles a notification a
+      // microtask later than a response, so one that arrives in the same read as the result is
+      // dropped (its progress handler is gone by then).
+      onProgress: token === undefined ? undefined : async (progress, total, message) => {
+        await extra.sendNotification({
           method: "notifications/progress",
           params: { progressToken: token, progress, total, message },
         }).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 10));
       },
     });
     const compact = {

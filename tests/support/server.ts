@@ -125,9 +125,8 @@ export async function waitForExit(pid: number, ms: number): Promise<boolean> {
 }
 
 function isZombie(pid: number): boolean {
-  try {
-    return /\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
+  // ps, not /proc: Deno reads /proc only with --allow-all.
+  const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stdout: "piped" })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout).trim().startsWith("Z");
 }
