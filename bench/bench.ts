@@ -1,28 +1,70 @@
 /**
- * `deno task bench`: prints a table of medians, p90s and ratios measured in this one run —
- * the sandbox (warm, cold, relay, child memory) and code mode over real upstream servers (a tool
- * call from Python vs a direct SDK call, gather speed-up, description tokens). `--quick` runs
- * fewer samples; `--json` also prints one JSON object as the last stdout line.
+ * `deno task bench [--quick] [--json] [--soak N]`: the benchmark suite. Measures the sandbox
+ * (warm, cold, relay, child memory), code mode over real upstream servers (a tool call from Python
+ * vs a direct SDK call, gather speed-up, description tokens), the token economy against classic
+ * tool calling, throughput and host memory, and a soak; every figure is a median and p90 and, where
+ * it has a baseline, a ratio measured in this same run. Writes bench/results/latest.{md,json};
+ * with --json the last stdout line is the JSON object.
  */
+import { parseArgs } from "node:util";
+import { startServer } from "../tests/support/server.ts";
+import { allUpstreams } from "../tests/support/upstreams.ts";
+import { rssMb, soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
-import { round } from "./stats.ts";
+import { progress, round } from "./stats.ts";
+import { tokenEconomy } from "./token_economy.ts";
 import { upstreamBench } from "./upstream_bench.ts";
 
-const json = Deno.args.includes("--json");
-const quick = Deno.args.includes("--quick");
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean" }, json: { type: "boolean" }, soak: { type: "string" } },
+});
+const quick = values.quick ?? false;
+const soakCount = values.soak ? Number(values.soak) : quick ? 40 : 200;
+if (!Number.isInteger(soakCount) || soakCount < 1) {
+  console.error("--soak takes a whole number of executions, e.g. --soak 2000");
+  Deno.exit(2);
+}
+const started = performance.now();
 
 const sandbox = await sandboxBench(quick);
 const upstream = await upstreamBench(quick ? 100 : 300);
+
+const base = await Deno.makeTempDir({ prefix: "mcp-bench-economy-" });
+const root = `${base}/tree`;
+await Deno.mkdir(root);
+const upstreams = allUpstreams(root);
+const server = await startServer({
+  config: { servers: upstreams, sandbox: { pool_size: 2, max_tool_calls: 1000 } },
+});
+let closed = false;
+const close = async () => {
+  if (!closed) await server.close();
+  closed = true;
+};
+let economy, load, hostRss, soaked;
+try {
+  economy = await tokenEconomy(server, root, upstreams);
+  load = await throughput(server, [1, 4, 8], quick ? 12 : 32);
+  hostRss = await rssMb(server.pid);
+  progress(`soak: ${soakCount} executions at 4-way concurrency…`);
+  soaked = await soak(server, soakCount, close);
+} finally {
+  await close();
+  await Deno.remove(base, { recursive: true });
+}
 
 const figures = {
   warm_exec_p50_ms: sandbox.warm.median,
   warm_exec_p90_ms: sandbox.warm.p90,
   cold_snapshot_p50_ms: sandbox.coldSnapshot.median,
+  cold_snapshot_p90_ms: sandbox.coldSnapshot.p90,
   cold_no_snapshot_p50_ms: sandbox.coldNoSnapshot.median,
+  cold_no_snapshot_p90_ms: sandbox.coldNoSnapshot.p90,
   cold_over_warm_ratio: round(sandbox.coldNoSnapshot.median / sandbox.warm.median),
   cold_snapshot_over_warm_ratio: round(sandbox.coldSnapshot.median / sandbox.warm.median),
   relay_round_trip_p50_ms: sandbox.relay.median,
-  warm_child_rss_mb: sandbox.childRssMb,
+  relay_round_trip_p90_ms: sandbox.relay.p90,
   direct_call_p50_ms: upstream.direct.median,
   python_call_p50_ms: upstream.fromPython.median,
   relay_overhead_ratio: upstream.relayOverheadRatio,
@@ -31,16 +73,29 @@ const figures = {
   gather_speedup: upstream.gatherSpeedup,
   description_tokens: upstream.descriptionTokens,
   tools_list_tokens: upstream.toolsListTokens,
+  classic_tokens: economy.classic,
+  code_mode_tokens: economy.code,
+  token_saving_pct: economy.saving_pct,
+  throughput_per_s: Object.fromEntries(load.map((t) => [`c${t.concurrency}`, t.per_second])),
+  host_rss_mb: hostRss,
+  warm_child_rss_mb: sandbox.childRssMb,
+  soak_executions: soaked.executions,
+  soak_without_result: soaked.without_result,
+  soak_unexpected: soaked.unexpected,
+  soak_host_rss_start_mb: soaked.host_rss_start_mb,
+  soak_host_rss_end_mb: soaked.host_rss_end_mb,
+  soak_host_rss_growth_pct: soaked.host_rss_growth_pct,
+  leaked_processes: soaked.leaked_processes,
+  total_seconds: round((performance.now() - started) / 1000),
 };
 
 const row = (name: string, s: { median: number; p90: number; n: number }, ratio = "") =>
   `| ${name} | ${s.median} | ${s.p90} | ${s.n} | ${ratio} |`;
-console.log([
-  `MCP Code Mode bench — Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ${
-    new Date().toISOString()
-  }`,
+const markdown = [
+  `MCP Code Mode bench${quick ? " (quick)" : ""} — Deno ${Deno.version.deno}, ` +
+  `${navigator.hardwareConcurrency} cores, ${new Date().toISOString()}`,
   "",
-  "| measure | median ms | p90 ms | n | ratio |",
+  "| latency | median ms | p90 ms | n | ratio |",
   "|---|---:|---:|---:|---|",
   row('warm `execute_code("print(1)")` (pool)', sandbox.warm, "1.00×"),
   row(
@@ -61,10 +116,37 @@ console.log([
     `${upstream.relayOverheadRatio}× direct`,
   ),
   "",
-  `20 calls of a 100 ms tool: ${upstream.sequentialMs} ms sequential, ${upstream.gatheredMs} ms with asyncio.gather ` +
-  `(${upstream.gatherSpeedup}× faster)`,
-  `execute_code description: ${upstream.descriptionTokens} tokens (o200k) vs ${upstream.toolsListTokens} for the raw ` +
-  `tools/list of the same servers`,
-  `warm child RSS: ${sandbox.childRssMb} MB`,
-].join("\n"));
-if (json) console.log(JSON.stringify(figures));
+  "| token economy (o200k) | classic tool calling | code mode | saving | calls | same answer |",
+  "|---|---:|---:|---:|---:|---|",
+  ...economy.figures.map((f) =>
+    `| ${f.task} | ${f.classic_tokens} | ${f.code_tokens} | ${f.saving_pct}% | ${f.classic_calls} | ${
+      f.same_answer ? "yes" : "NO"
+    } |`
+  ),
+  `| **total** | **${economy.classic}** | **${economy.code}** | **${economy.saving_pct}%** | | |`,
+  "",
+  `- 20 calls of a 100 ms tool: ${upstream.sequentialMs} ms sequential, ${upstream.gatheredMs} ms with ` +
+  `asyncio.gather (${upstream.gatherSpeedup}× faster)`,
+  `- execute_code description: ${upstream.descriptionTokens} tokens; raw tools/list of the same servers: ` +
+  `${upstream.toolsListTokens}`,
+  `- throughput (executions/s): ${
+    load.map((t) => `${t.per_second} at concurrency ${t.concurrency}`).join(", ")
+  }`,
+  `- resident memory: host ${hostRss} MB, warm child ${sandbox.childRssMb} MB`,
+  `- soak: ${soaked.executions} executions in ${soaked.seconds} s (${
+    JSON.stringify(soaked.by_kind)
+  }), ` +
+  `${soaked.without_result} without a result, ${soaked.unexpected} unexpected, host RSS ` +
+  `${soaked.host_rss_start_mb} → ${soaked.host_rss_end_mb} MB (${soaked.host_rss_growth_pct}%), ` +
+  `${soaked.leaked_processes} leaked processes`,
+].join("\n");
+
+const results = new URL("./results/", import.meta.url);
+await Deno.mkdir(results, { recursive: true });
+await Deno.writeTextFile(new URL("latest.md", results), markdown + "\n");
+await Deno.writeTextFile(
+  new URL("latest.json", results),
+  JSON.stringify({ ...figures, economy: economy.figures }, null, 2) + "\n",
+);
+console.log(markdown);
+if (values.json) console.log(JSON.stringify(figures));

@@ -19,12 +19,27 @@ export function resultText(result: ExecResult): string {
       ...(traceback ? { traceback } : {}),
     };
   }
-  if (result.tool_calls.length) {
-    compact.tool_calls = result.tool_calls.map((c) =>
-      `${c.server}.${c.tool} ${c.ok ? "ok" : "failed"} ${c.ms}ms`
-    );
-  }
+  if (result.tool_calls.length) compact.tool_calls = summariseCalls(result.tool_calls);
   if (result.truncated) compact.truncated = true;
   compact.duration_ms = result.duration_ms;
   return JSON.stringify(compact);
+}
+
+/** Tool calls grouped by tool: `{"filesystem.read_text_file": "144 ok, 1 failed, 2.1 ms avg"}`. */
+function summariseCalls(calls: ExecResult["tool_calls"]): Record<string, string> {
+  const groups = new Map<string, { ok: number; failed: number; ms: number }>();
+  for (const call of calls) {
+    const key = `${call.server}.${call.tool}`;
+    const group = groups.get(key) ?? { ok: 0, failed: 0, ms: 0 };
+    if (call.ok) group.ok++;
+    else group.failed++;
+    group.ms += call.ms;
+    groups.set(key, group);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, g] of groups) {
+    const parts = [g.ok ? `${g.ok} ok` : "", g.failed ? `${g.failed} failed` : ""].filter(Boolean);
+    out[key] = `${parts.join(", ")}, ${Math.round((g.ms / (g.ok + g.failed)) * 10) / 10} ms avg`;
+  }
+  return out;
 }
