@@ -20,6 +20,7 @@ export class ByteReader {
   #buffer: Uint8Array = new Uint8Array(0);
   #decoder = new TextDecoder();
   #reading = false;
+  #scratch = new Uint8Array(CHUNK);
 
   constructor(source: SyncAsyncReader) {
     this.#source = source;
@@ -44,10 +45,9 @@ export class ByteReader {
     while (true) {
       const line = this.#takeLine();
       if (line !== null) return line;
-      const chunk = new Uint8Array(CHUNK);
-      const n = this.#source.readSync(chunk);
+      const n = this.#source.readSync(this.#scratch);
       if (n === null || n === 0) return null;
-      this.#append(chunk.subarray(0, n));
+      this.#append(this.#scratch.slice(0, n)); // a copy: the scratch buffer is reused
     }
   }
 

@@ -61,7 +61,7 @@ class ToolCallLimitExceeded(BaseException):
 
 def _payload(label, args):
     try:
-        return json.dumps(args)
+        return json.dumps(args, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{label}: arguments must be JSON-serialisable ({err})") from None
 

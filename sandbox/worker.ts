@@ -91,7 +91,7 @@ let pumping = false;
 function callAsync(server: string, tool: string, argsJson: string): Promise<string> {
   const call_id = nextCallId++;
   const reply = new Promise<string>((resolve) => pending.set(call_id, resolve));
-  send({ type: "tool_call", call_id, server, tool, args: parseJson(argsJson) });
+  sendToolCall(call_id, server, tool, argsJson);
   void pump();
   return reply;
 }
@@ -103,7 +103,7 @@ function callAsync(server: string, tool: string, argsJson: string): Promise<stri
 function callSync(server: string, tool: string, argsJson: string): string | undefined {
   if (pumping || reader.reading || pending.size > 0) return undefined;
   const call_id = nextCallId++;
-  send({ type: "tool_call", call_id, server, tool, args: parseJson(argsJson) });
+  sendToolCall(call_id, server, tool, argsJson);
   while (true) {
     const line = reader.readLineSync();
     if (line === null) {
@@ -113,6 +113,12 @@ function callSync(server: string, tool: string, argsJson: string): string | unde
     const reply = toolReply(line);
     if (reply?.call_id === call_id) return reply.text;
   }
+}
+
+/** Frames a tool call around the arguments' JSON as Python produced it (no parse and re-encode). */
+function sendToolCall(call_id: number, server: string, tool: string, argsJson: string): void {
+  const head = stringify({ type: "tool_call", call_id, server, tool });
+  writeAll(encode(`${nonce} ${head.slice(0, -1)},"args":${argsJson}}\n`));
 }
 
 /** Reads answers while asynchronous calls wait for them, and only then. */

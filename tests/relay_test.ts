@@ -138,6 +138,14 @@ Deno.test({
         assert.equal(calls, before);
       });
 
+      await t.step("NaN in arguments is refused in Python, not sent as invalid JSON", async () => {
+        const before = calls;
+        const r = await executor.execute("tools.test.echo(x=float('nan'))");
+        assert.equal(r.error?.type, "TypeError", JSON.stringify(r));
+        assert.match(r.error?.message ?? "", /JSON-serialisable/);
+        assert.equal(calls, before);
+      });
+
       await t.step("positional arguments are refused with a hint", async () => {
         const r = await executor.execute("tools.test.echo(1, 2)");
         assert.match(r.error?.message ?? "", /keyword arguments only/);
