@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { AgentConfigSchema } from "./agent/agent_config.ts";
+import { HttpConfigSchema } from "./http/http_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
 
 const MiB = 1024 * 1024;
@@ -84,6 +85,7 @@ export const ConfigSchema = z.object({
   sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
   agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
   policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({})),
+  http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
 }).strict();
 
 /** The configuration with defaults applied. */

@@ -9,8 +9,10 @@ import type { AgentConfig } from "../agent/agent_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
+import { log } from "../log.ts";
 import { ERROR_CODES, PolicyViolationSchema } from "../relay/protocol.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
+import { attachMcpLogging } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 
@@ -74,6 +76,7 @@ export function createServer(options: ServerOptions): McpServer {
     { name: "mcp-code-mode", version: SERVER_VERSION },
     { capabilities: { tools: {}, logging: {} } },
   );
+  attachMcpLogging(server);
   server.registerTool("execute_code", {
     title: "Execute Python code",
     description: executeCodeDescription(options.broker?.servers() ?? []),
@@ -86,6 +89,11 @@ export function createServer(options: ServerOptions): McpServer {
     annotations: { readOnlyHint: false, openWorldHint: true },
   }, async ({ code, timeout_ms }: ExecuteInput, extra: { signal: AbortSignal }) => {
     const result = await executor.execute(code, { timeoutMs: timeout_ms, signal: extra.signal });
+    log(
+      "debug",
+      `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
+        `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
+    );
     return {
       content: [{ type: "text", text: resultText(result) }],
       structuredContent: result as unknown as Record<string, unknown>,
