@@ -31,7 +31,7 @@ Options:
 `;
 
 /** Runs the CLI; resolves to an exit code, or to "serving" while the server runs. */
-async function main(): Promise<number | "serving"> {
+export async function main(): Promise<number | "serving"> {
   let flags;
   try {
     flags = parseArgs({

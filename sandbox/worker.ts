@@ -61,7 +61,7 @@ for (const method of ["log", "info", "debug", "trace", "dir", "table"] as const)
     writeAll(encode(args.map(String).join(" ") + "\n"), errorWriteSync);
 }
 
-if (Deno.args[0] === "--make-snapshot") {
+if (Deno.args.includes("--make-snapshot")) {
   writeAll(await makeSnapshot());
   exit(0);
 }

@@ -10,7 +10,7 @@ import {
   MAX_FRAME_BYTES,
   parseFrame,
 } from "../relay/protocol.ts";
-import { childArgs } from "./paths.ts";
+import { type ChildCommand, childCommand } from "./paths.ts";
 
 /** Something that happened to a child after it became ready. */
 export type ChildEvent =
@@ -29,6 +29,8 @@ export interface SpawnOptions {
   snapshot: Uint8Array;
   /** The (empty) working directory. */
   cwd: string;
+  /** Another command than the default one (tests start the binary's sandbox mode this way). */
+  command?: ChildCommand;
 }
 
 const STDERR_TAIL = 4096;
@@ -51,10 +53,11 @@ export class SandboxChild {
   private constructor(options: SpawnOptions) {
     const { config, cwd } = options;
     const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
-    this.#process = new Deno.Command(Deno.execPath(), {
-      args: childArgs(config, "run"),
+    const command = options.command ?? childCommand(config, "run");
+    this.#process = new Deno.Command(command.path, {
+      args: command.args,
       clearEnv: true,
-      env: {},
+      env: command.env,
       cwd,
       stdin: "piped",
       stdout: "piped",

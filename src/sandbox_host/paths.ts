@@ -1,6 +1,9 @@
 /**
- * Where the sandbox's files are, and the exact command line of a sandbox child.
+ * Where the sandbox's files are, and the exact command line of a sandbox child: `deno run` of
+ * `sandbox/worker.ts` with no permission flag, or, inside the single binary, the binary itself in
+ * sandbox mode (it revokes every permission first, see `src/binary/revoke.ts`).
  */
+import { SANDBOX_FLAG } from "../binary/revoke.ts";
 import type { SandboxConfig } from "../config.ts";
 
 const PROJECT_ROOT = new URL("../../", import.meta.url);
@@ -10,9 +13,35 @@ export function projectPath(relative: string): string {
   return decodeURIComponent(new URL(relative, PROJECT_ROOT).pathname);
 }
 
+/** Where `deno task compile` puts the snapshot it embeds in the binary (relative to the project). */
+export const EMBEDDED_SNAPSHOT = "build/pyodide-snapshot.bin";
+
 /** The cache directory (snapshot, the children's empty working directory). */
 export function cacheDir(config: SandboxConfig): string {
-  return config.cache_dir ?? projectPath(".cache");
+  if (config.cache_dir) return config.cache_dir;
+  // The binary's own files are read-only: use a real directory outside it.
+  return Deno.build.standalone ? `${tempRoot()}/mcp-code-mode` : projectPath(".cache");
+}
+
+/** How to start a sandbox child: program, arguments and its whole environment. */
+export interface ChildCommand {
+  path: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The command of a sandbox child (or of the snapshot builder). */
+export function childCommand(config: SandboxConfig, mode: "run" | "snapshot"): ChildCommand {
+  if (!Deno.build.standalone) {
+    return { path: Deno.execPath(), args: childArgs(config, mode), env: {} };
+  }
+  const pages = Math.floor((config.memory_mb * 1024 * 1024) / 65536);
+  return {
+    path: Deno.execPath(),
+    args: [SANDBOX_FLAG, ...(mode === "snapshot" ? ["--make-snapshot"] : [])],
+    // A compiled binary takes no `deno run` flags; V8 reads its flags from the environment.
+    env: { DENO_V8_FLAGS: v8Flags(config, pages).join(","), DENO_NO_PROMPT: "1" },
+  };
 }
 
 /** Deno arguments of a sandbox child: no `--allow-*` flag at all. */
@@ -31,6 +60,14 @@ export function childArgs(config: SandboxConfig, mode: "run" | "snapshot"): stri
     projectPath("sandbox/worker.ts"),
     ...(mode === "snapshot" ? ["--make-snapshot"] : []),
   ];
+}
+
+function tempRoot(): string {
+  try {
+    return Deno.env.get("TMPDIR") || "/tmp";
+  } catch {
+    return "/tmp";
+  }
 }
 
 function v8Flags(config: SandboxConfig, pages: number): string[] {

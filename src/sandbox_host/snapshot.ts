@@ -5,7 +5,7 @@
  */
 import type { SandboxConfig } from "../config.ts";
 import { log } from "../log.ts";
-import { cacheDir, childArgs, projectPath } from "./paths.ts";
+import { cacheDir, childCommand, EMBEDDED_SNAPSHOT, projectPath } from "./paths.ts";
 
 const building = new Map<string, Promise<SnapshotResult>>();
 
@@ -31,6 +31,15 @@ export function ensureSnapshot(config: SandboxConfig): Promise<SnapshotResult> {
 }
 
 async function loadOrBuild(config: SandboxConfig, dir: string): Promise<SnapshotResult> {
+  if (Deno.build.standalone && !config.cache_dir) {
+    // The binary carries the snapshot its own build made (see scripts/compile.ts).
+    const path = projectPath(EMBEDDED_SNAPSHOT);
+    try {
+      return { ok: true, bytes: await Deno.readFile(path), path };
+    } catch {
+      log("warn", `The binary has no embedded snapshot (${path}); building one in ${dir}.`);
+    }
+  }
   const key = await snapshotKey();
   const path = `${dir}/pyodide-snapshot-${key}.bin`;
   try {
@@ -41,9 +50,11 @@ async function loadOrBuild(config: SandboxConfig, dir: string): Promise<Snapshot
   await Deno.mkdir(dir, { recursive: true });
   log("info", "Preparing the Python sandbox (one-time Pyodide snapshot, about 5-10 s)…");
   const started = performance.now();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: childArgs(config, "snapshot"),
+  const command = childCommand(config, "snapshot");
+  const output = await new Deno.Command(command.path, {
+    args: command.args,
     clearEnv: true,
+    env: command.env,
     cwd: await emptyDir(config),
     stdin: "null",
     stdout: "piped",
