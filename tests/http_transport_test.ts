@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { bindRefusal, hostRefusal, originPolicy, tokenMatches } from "../src/http/guards.ts";
 import { EmptyResultSchema, LoggingMessageNotificationSchema } from "../src/mcp_sdk.ts";
-import { childPids, isAlive, root, startServer, writeConfig } from "./support/server.ts";
+import { childPids, root, startServer, waitForExit, writeConfig } from "./support/server.ts";
 import {
   connectHttp,
   initializeBody,
@@ -114,7 +114,9 @@ Deno.test("HTTP: sessions, tools, execute_code, logging, DELETE and shutdown", o
       assert.equal(await running, "failed");
       assert.equal(status.code, 0, server.stderr());
       assert.match(server.stderr(), /Shutting down \(SIGTERM\)/);
-      for (const pid of children) assert.equal(isAlive(pid), false, `child ${pid} survived`);
+      for (const pid of children) {
+        assert.ok(await waitForExit(pid, 5000), `child ${pid} was left running`);
+      }
     });
   } finally {
     await server.stop("SIGKILL");
