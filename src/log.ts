@@ -37,6 +37,11 @@ export function addLogSink(sink: LogSink): () => void {
   return () => sinks.delete(sink);
 }
 
+/** How many sinks are attached (one per open MCP session). */
+export function logSinkCount(): number {
+  return sinks.size;
+}
+
 /** True when `level` is at least as severe as `minimum`. */
 export function atLeast(level: LogLevel, minimum: LogLevel): boolean {
   return ORDER[level] >= ORDER[minimum];

@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { bindRefusal, hostRefusal, originPolicy, tokenMatches } from "../src/http/guards.ts";
-import { EmptyResultSchema, LoggingMessageNotificationSchema } from "../src/mcp_sdk.ts";
+import { HttpConfigSchema } from "../src/http/http_config.ts";
+import { serveHttp } from "../src/http/http_server.ts";
+import { logSinkCount } from "../src/log.ts";
+import { EmptyResultSchema, LoggingMessageNotificationSchema, McpServer } from "../src/mcp_sdk.ts";
+import { attachMcpLogging } from "../src/server/mcp_logging.ts";
 import { childPids, root, startServer, waitForExit, writeConfig } from "./support/server.ts";
 import {
   connectHttp,
@@ -225,3 +229,48 @@ Deno.test("stdio: logging/setLevel and log notifications", opts, async () => {
     await server.close();
   }
 });
+
+Deno.test(
+  "HTTP in-process: every closed session and stateless request drops its log sink",
+  opts,
+  async () => {
+    const factory = () => {
+      const server = new McpServer({ name: "sink-test", version: "1.0.0" }, {
+        capabilities: { logging: {} },
+      });
+      attachMcpLogging(server);
+      return server;
+    };
+    const base = logSinkCount();
+    for (const stateless of [false, true]) {
+      const served = serveHttp({
+        config: HttpConfigSchema.parse({ port: 0, stateless }),
+        createServer: factory,
+      });
+      assert.ok(served.ok);
+      const { url } = served.server;
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: mcpHeaders(),
+          body: initializeBody(),
+        });
+        await response.body?.cancel();
+        assert.equal(response.status, 200);
+        const id = response.headers.get("mcp-session-id");
+        if (id) {
+          const deleted = await fetch(url, { method: "DELETE", headers: { "mcp-session-id": id } });
+          await deleted.body?.cancel();
+          assert.equal(deleted.status, 200);
+        }
+      }
+      const bad = await fetch(url, { method: "POST", headers: mcpHeaders(), body: "{oops" });
+      await bad.body?.cancel();
+      assert.equal(bad.status, 400);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(logSinkCount(), base, `stateless=${stateless}: sinks left behind`);
+      assert.equal(served.server.sessions(), 0);
+      await served.server.close();
+    }
+  },
+);
