@@ -109,7 +109,8 @@ async function handle(request: Request, context: Context): Promise<Response> {
   const { config, policy, sessions } = context;
   const url = new URL(request.url);
   if (url.pathname !== MCP_PATH) return plain(404, `Not found: the MCP endpoint is ${MCP_PATH}.`);
-  const refused = hostRefusal(request.headers.get("host"), policy) ??
+  // HTTP/2 has no Host header: its authority is in the URL Deno builds from it.
+  const refused = hostRefusal(request.headers.get("host") ?? url.host, policy) ??
     originRefusal(request.headers.get("origin"), policy);
   if (refused) return plain(403, `Forbidden: ${refused}`);
   if (context.token && !tokenMatches(request.headers.get("authorization"), context.token)) {
