@@ -85,6 +85,8 @@ const figures = {
   soak_host_rss_start_mb: soaked.host_rss_start_mb,
   soak_host_rss_end_mb: soaked.host_rss_end_mb,
   soak_host_rss_growth_pct: soaked.host_rss_growth_pct,
+  soak_host_rss_steady_growth_pct: soaked.host_rss_steady_growth_pct,
+  soak_host_rss_series_mb: soaked.host_rss_series_mb,
   leaked_processes: soaked.leaked_processes,
   total_seconds: round((performance.now() - started) / 1000),
 };
@@ -137,7 +139,9 @@ const markdown = [
     JSON.stringify(soaked.by_kind)
   }), ` +
   `${soaked.without_result} without a result, ${soaked.unexpected} unexpected, host RSS ` +
-  `${soaked.host_rss_start_mb} → ${soaked.host_rss_end_mb} MB (${soaked.host_rss_growth_pct}%), ` +
+  `${soaked.host_rss_start_mb} → ${soaked.host_rss_end_mb} MB (${soaked.host_rss_growth_pct}%; ` +
+  `${soaked.host_rss_steady_growth_pct}% after the first tenth; every tenth: ` +
+  `${soaked.host_rss_series_mb.join(", ")}), ` +
   `${soaked.leaked_processes} leaked processes`,
 ].join("\n");
 

@@ -22,6 +22,12 @@ export interface SoakFigures {
   host_rss_start_mb: number;
   host_rss_end_mb: number;
   host_rss_growth_pct: number;
+  /** Host RSS after the first tenth of the executions (JIT and heaps warmed up). */
+  host_rss_warm_mb: number;
+  /** Growth from the warmed-up figure to the end. */
+  host_rss_steady_growth_pct: number;
+  /** Host RSS every tenth of the way, MB. */
+  host_rss_series_mb: number[];
   leaked_processes: number;
   seconds: number;
 }
@@ -120,6 +126,7 @@ export async function soak(
   let withoutResult = 0;
   let unexpected = 0;
   let done = 0;
+  const series: number[] = [];
   const sampler = setInterval(async () => {
     for (const pid of await descendants(server.pid)) seen.add(pid);
   }, 500);
@@ -136,6 +143,7 @@ export async function soak(
       if (!r || (r.ok === undefined)) withoutResult++;
       else if (!kind.expect(r)) unexpected++;
       if (++done % 100 === 0) progress(`soak: ${done}/${n}`);
+      if (done % Math.max(1, Math.floor(n / 10)) === 0) series.push(await rssMb(server.pid));
     });
   } finally {
     clearInterval(sampler);
@@ -160,6 +168,9 @@ export async function soak(
     host_rss_start_mb: rssStart,
     host_rss_end_mb: rssEnd,
     host_rss_growth_pct: round(100 * (rssEnd / rssStart - 1)),
+    host_rss_warm_mb: series[0] ?? rssStart,
+    host_rss_steady_growth_pct: round(100 * (rssEnd / (series[0] ?? rssStart) - 1)),
+    host_rss_series_mb: series,
     leaked_processes: alive.length,
     seconds: round((performance.now() - started) / 1000),
   };
