@@ -288,6 +288,10 @@ async def run(code, tools_json, result_limit, policy_json="null"):
             outcome = _error("RUNTIME_ERROR", exc, message=f"SystemExit: {exc.code}")
     except MemoryError as exc:
         outcome = _error("MEMORY_LIMIT", exc, message="MemoryError: the program ran out of memory")
+    except KeyboardInterrupt as exc:
+        # Only the worker's deadline raises it (there are no signals in the sandbox); the host
+        # words the message, the traceback shows where the program was.
+        outcome = _error("TIMEOUT", exc, message="The program reached its deadline")
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a result
         outcome = _error("RUNTIME_ERROR", exc)
     finally:

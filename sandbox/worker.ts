@@ -184,6 +184,7 @@ for (let line = await reader.readLine(); line !== null; line = await reader.read
   const message = parseJson(line) as HostMessage;
   if (message.type === "run") {
     runId = message.id;
+    if (message.deadline_ms) armDeadline(message.deadline_ms);
     await runProgram(message.code, message.tools, message.policy ?? null);
   }
 }
@@ -215,6 +216,20 @@ async function execute(
   }
   const { result_json, ...rest } = outcome;
   return result_json === undefined ? rest : { ...rest, result: parseJson(result_json) };
+}
+
+/**
+ * Interrupts Python at the deadline: a timer on a second thread (a Worker from a blob URL, which
+ * needs no permission) raises SIGINT in Pyodide's interrupt buffer, which the interpreter checks
+ * even in a tight loop. The host still kills the child if that does not end the run.
+ */
+function armDeadline(ms: number): void {
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  pyodide.setInterruptBuffer(interrupt);
+  const source = "onmessage = (e) => { const view = new Int32Array(e.data.buffer); " +
+    "setTimeout(() => { Atomics.store(view, 0, 2); }, e.data.ms); };";
+  const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+  new Worker(url, { type: "module" }).postMessage({ buffer: interrupt.buffer, ms });
 }
 
 async function runProgram(

@@ -138,7 +138,15 @@ export interface RunPolicy {
 /** Host → child messages (trusted; sent as plain JSON lines). */
 export type HostMessage =
   | { type: "init"; nonce: string; snapshot_bytes: number; limits: ChildLimits }
-  | { type: "run"; id: string; code: string; tools: ToolRef[]; policy: RunPolicy | null }
+  | {
+    type: "run";
+    id: string;
+    code: string;
+    tools: ToolRef[];
+    policy: RunPolicy | null;
+    /** After this many ms the child interrupts Python (KeyboardInterrupt → TIMEOUT, output kept). */
+    deadline_ms?: number;
+  }
   | { type: "tool_result"; call_id: number; ok: true; value: unknown }
   | { type: "tool_result"; call_id: number; ok: false; error: { code: string; message: string } };
 

@@ -78,6 +78,8 @@ export interface ExecutorOptions {
 // runs, then often enough to stop a bomb within a second.
 const RSS_FIRST_POLL_MS = 400;
 const RSS_POLL_MS = 250;
+/** How long after its deadline a child that has not stopped itself is killed. */
+const TIMEOUT_GRACE_MS = 400;
 const NO_TOOLS: ToolDispatcher = {
   catalog: () => [],
   call: () => Promise.resolve({ ok: false, code: "UNKNOWN_TOOL", message: "no tools configured" }),
@@ -177,6 +179,7 @@ class Run {
   #resolve!: (result: ExecResult) => void;
   #done = false;
   #timers: ReturnType<typeof setTimeout>[] = [];
+  #timeoutMessage = "";
 
   constructor(
     executor: Executor,
@@ -197,13 +200,13 @@ class Run {
     for (const ref of tools) this.#catalog.set(key(ref.server, ref.tool), ref);
     this.#child.onEvent((event) => this.#onEvent(event));
     const timeout = Math.min(options.timeoutMs ?? config.timeout_ms, config.max_timeout_ms);
-    this.#timers.push(setTimeout(() => {
-      this.#fail(
-        "TIMEOUT",
-        `The program did not finish within ${timeout} ms and was stopped; ` +
-          "make it do less per run, or pass a larger timeout_ms.",
-      );
-    }, timeout));
+    this.#timeoutMessage = `The program did not finish within ${timeout} ms and was stopped; ` +
+      "make it do less per run, or pass a larger timeout_ms.";
+    // The child interrupts Python itself at the deadline (so the output so far and the place it
+    // was stuck come back); the host kills it if that does not end the run within the grace.
+    this.#timers.push(
+      setTimeout(() => this.#fail("TIMEOUT", this.#timeoutMessage), timeout + TIMEOUT_GRACE_MS),
+    );
     this.#scheduleMemoryCheck(RSS_FIRST_POLL_MS);
     if (options.signal) {
       if (options.signal.aborted) this.#fail("TIMEOUT", "The execution was cancelled.");
@@ -216,7 +219,14 @@ class Run {
       );
     }
     const policy = runPolicy(this.#executor.policy);
-    this.#child.send({ type: "run", id: crypto.randomUUID(), code, tools, policy });
+    this.#child.send({
+      type: "run",
+      id: crypto.randomUUID(),
+      code,
+      tools,
+      policy,
+      deadline_ms: timeout,
+    });
     return result;
   }
 
@@ -321,6 +331,7 @@ class Run {
 
   #finish(child: ChildRunResult): void {
     let { ok, error } = child;
+    if (error?.code === "TIMEOUT") error = { ...error, message: this.#timeoutMessage };
     if (this.#limitHit && error?.code !== "TOOL_CALL_LIMIT") {
       ok = false;
       error = {

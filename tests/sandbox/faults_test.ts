@@ -45,11 +45,30 @@ Deno.test({
       // measures the timeout, not a wait for a child
       await t.step("an infinite loop is TIMEOUT within timeout + 1 s", async () => {
         const started = performance.now();
-        const r = await execute(server, "while True:\n    pass", TIMEOUT_MS);
+        const r = await execute(
+          server,
+          "print('started')\nn = 0\nwhile True:\n    n += 1",
+          TIMEOUT_MS,
+        );
         const elapsed = performance.now() - started;
         assert.equal(r.error?.code, "TIMEOUT", r.text);
         assert.match(r.error?.message ?? "", /1500 ms/);
         assert.ok(elapsed < TIMEOUT_MS + 1000, `took ${elapsed} ms`);
+        assert.equal(r.stdout, "started\n", "the output before the deadline is kept");
+        assert.match(r.error?.traceback ?? "", /File "<code>", line [34], in <module>/);
+        await next();
+      });
+
+      await t.step("a loop that swallows the interrupt is killed by the host", async () => {
+        await new Promise((r) => setTimeout(r, 1500)); // a ready child: time the timeout only
+        const started = performance.now();
+        const r = await execute(
+          server,
+          "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass",
+          TIMEOUT_MS,
+        );
+        assert.equal(r.error?.code, "TIMEOUT", r.text);
+        assert.ok(performance.now() - started < TIMEOUT_MS + 1000);
         await next();
       });
 
