@@ -184,7 +184,7 @@ for (let line = await reader.readLine(); line !== null; line = await reader.read
   const message = parseJson(line) as HostMessage;
   if (message.type === "run") {
     runId = message.id;
-    if (message.deadline_ms) armDeadline(message.deadline_ms);
+    startWatchdog(message.deadline_ms ?? 2 ** 31 - 1);
     await runProgram(message.code, message.tools, message.policy ?? null);
   }
 }
@@ -219,17 +219,20 @@ async function execute(
 }
 
 /**
- * Interrupts Python at the deadline: a timer on a second thread (a Worker from a blob URL, which
- * needs no permission) raises SIGINT in Pyodide's interrupt buffer, which the interpreter checks
- * even in a tight loop. The host still kills the child if that does not end the run.
+ * Interrupts Python at the deadline, or as soon as the host is gone (the child is re-parented): a
+ * timer on a second thread (a Worker from a blob URL, which needs no permission) raises SIGINT in
+ * Pyodide's interrupt buffer, which the interpreter checks even in a tight loop. The host still
+ * kills the child if that does not end the run; a child whose host died exits when its answer
+ * cannot be written.
  */
-function armDeadline(ms: number): void {
+function startWatchdog(deadlineMs: number): void {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
   pyodide.setInterruptBuffer(interrupt);
   const source = "onmessage = (e) => { const view = new Int32Array(e.data.buffer); " +
-    "setTimeout(() => { Atomics.store(view, 0, 2); }, e.data.ms); };";
+    "const stop = () => Atomics.store(view, 0, 2); const parent = Deno.ppid; " +
+    "setTimeout(stop, e.data.ms); setInterval(() => { if (Deno.ppid !== parent) stop(); }, 250); };";
   const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
-  new Worker(url, { type: "module" }).postMessage({ buffer: interrupt.buffer, ms });
+  new Worker(url, { type: "module" }).postMessage({ buffer: interrupt.buffer, ms: deadlineMs });
 }
 
 async function runProgram(

@@ -91,3 +91,45 @@ for (const how of ["stdin end", "SIGTERM", "SIGINT"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "a sandbox child stuck in a loop ends when the host is SIGKILLed",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer({
+      config: { sandbox: { pool_size: 1, timeout_ms: 120_000 } },
+    });
+    const running = server.client.callTool({
+      name: "execute_code",
+      arguments: { code: "while True:\n    pass" },
+    })
+      .catch(() => undefined);
+    let workers: number[] = [];
+    for (let i = 0; i < 100 && workers.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      workers = await sandboxChildren(server.pid);
+    }
+    assert.ok(workers.length >= 1, "a sandbox child is running");
+    await new Promise((r) => setTimeout(r, 1500)); // the loop is running by now
+    workers = await sandboxChildren(server.pid);
+    Deno.kill(server.pid, "SIGKILL");
+    for (const pid of workers) {
+      assert.ok(await waitForExit(pid, 5000), `child ${pid} outlived its host`);
+    }
+    await server.close().catch(() => {});
+    await running;
+  },
+});
+
+async function sandboxChildren(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const child of await childPids(pid)) {
+    const ps = await new Deno.Command("ps", {
+      args: ["-o", "args=", "-p", String(child)],
+      stdout: "piped",
+    }).output();
+    if (new TextDecoder().decode(ps.stdout).includes("sandbox/worker.ts")) out.push(child);
+  }
+  return out;
+}
