@@ -9,7 +9,8 @@
 import { parseArgs } from "node:util";
 import { startServer } from "../tests/support/server.ts";
 import { allUpstreams } from "../tests/support/upstreams.ts";
-import { rssMb, soak, throughput } from "./load_bench.ts";
+import { rssMb } from "../tests/support/processes.ts";
+import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { progress, round } from "./stats.ts";
 import { tokenEconomy } from "./token_economy.ts";

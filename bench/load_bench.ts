@@ -3,6 +3,7 @@
  * and a soak of N executions at 4-way concurrency mixing successes, Python errors, timeouts, policy
  * violations and tool calls — counting executions that got no result and processes left behind.
  */
+import { descendants, isZombie, rssMb } from "../tests/support/processes.ts";
 import { execute, type TestServer } from "../tests/support/server.ts";
 import { progress, round } from "./stats.ts";
 
@@ -30,35 +31,6 @@ export interface SoakFigures {
   host_rss_series_mb: number[];
   leaked_processes: number;
   seconds: number;
-}
-
-/** Resident memory of a process in MB (ps). */
-export async function rssMb(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-    stdout: "piped",
-  }).output();
-  return round(Number(new TextDecoder().decode(out.stdout).trim()) / 1024);
-}
-
-/** Every descendant of `pid` (ps). */
-export async function descendants(pid: number): Promise<number[]> {
-  const out = await new Deno.Command("ps", { args: ["-e", "-o", "pid=,ppid="], stdout: "piped" })
-    .output();
-  const children = new Map<number, number[]>();
-  for (const line of new TextDecoder().decode(out.stdout).trim().split("\n")) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number);
-    children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      found.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return found;
 }
 
 /** Executions per second of a small program at each concurrency. */
@@ -174,13 +146,6 @@ export async function soak(
     leaked_processes: alive.length,
     seconds: round((performance.now() - started) / 1000),
   };
-}
-
-function isZombie(pid: number): boolean {
-  const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stdout: "piped" })
-    .outputSync();
-  const stat = new TextDecoder().decode(out.stdout).trim();
-  return stat === "" || stat.startsWith("Z");
 }
 
 async function runPool(

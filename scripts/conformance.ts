@@ -4,6 +4,7 @@
  * the committed baseline of expected failures, checks that the scenarios every server must pass
  * did pass, and stops the server. Exits non-zero when anything is off.
  */
+import { taskFlags } from "./task_flags.ts";
 import { parseArgs } from "node:util";
 
 /** The pinned suite (also in deno.json "imports", so deno.lock records it). */
@@ -80,9 +81,7 @@ async function main(): Promise<number> {
 
 /** Starts `main.ts --transport http` on a free port and waits until it listens. */
 async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const tasks = JSON.parse(await Deno.readTextFile(`${root}deno.json`)).tasks;
-  const words = String(tasks["start:http"]).split(/\s+/);
-  const flags = words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
+  const flags = taskFlags("start:http");
   await Deno.mkdir(`${root}.cache`, { recursive: true });
   const config = `.cache/conformance-config-${crypto.randomUUID()}.json`;
   await Deno.writeTextFile(`${root}${config}`, JSON.stringify({ sandbox: { pool_size: 0 } }));

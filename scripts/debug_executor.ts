@@ -3,6 +3,7 @@
  * server over stdio (the same way a client would), lists its tools, then runs a task through
  * `run_agent` (or a Python file through `execute_code`) and prints every step readably.
  */
+import { taskFlags } from "./task_flags.ts";
 import { parseArgs } from "node:util";
 import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
 
@@ -30,13 +31,8 @@ if (values.help || (!values.code && !positionals.length)) {
 }
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
-const tasks = JSON.parse(await Deno.readTextFile(`${root}deno.json`)).tasks as Record<
-  string,
-  string
->;
 // The agent talks to an LLM over HTTP: start the server with network access for it.
-const words = (values.code ? tasks.start : tasks["start:net"]).split(/\s+/);
-const flags = words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
+const flags = taskFlags(values.code ? "start" : "start:net");
 const transport = new StdioClientTransport({
   command: Deno.execPath(),
   args: ["run", ...flags, "main.ts", ...(values.config ? ["--config", values.config] : [])],

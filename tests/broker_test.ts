@@ -4,27 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { countTokens } from "gpt-tokenizer";
-import { childPids, execute, startServer, type TestServer, waitForExit } from "./support/server.ts";
+import { commandLine, descendants, waitForExit } from "./support/processes.ts";
+import { execute, startServer, type TestServer } from "./support/server.ts";
 import { allUpstreams, PACKAGES } from "./support/upstreams.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "mcp-broker-" });
 for (let i = 0; i < 20; i++) {
   Deno.writeTextFileSync(`${dir}/file${i}.txt`, `content of file ${i}\n`);
-}
-
-async function processTree(pid: number): Promise<number[]> {
-  const direct = await childPids(pid);
-  const nested = await Promise.all(direct.map((p) => processTree(p)));
-  return [...direct, ...nested.flat()];
-}
-
-async function commandLine(pid: number): Promise<string> {
-  // ps, not /proc: Deno reads /proc only with --allow-all.
-  const out = await new Deno.Command("ps", {
-    args: ["-o", "args=", "-p", String(pid)],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stdout).trim();
 }
 
 Deno.test({
@@ -198,7 +184,7 @@ Deno.test({
           let seen: string[] = [];
           for (let i = 0; i < 50 && everything === undefined; i++) {
             seen = [];
-            for (const pid of await processTree(server.pid)) {
+            for (const pid of await descendants(server.pid)) {
               const line = await commandLine(pid);
               seen.push(`${pid}: ${line.slice(0, 160)}`);
               if (line.includes(PACKAGES.everything)) everything = pid;
@@ -222,7 +208,7 @@ Deno.test({
       );
 
       await t.step("shutdown ends every upstream process", async () => {
-        const tree = await processTree(server.pid);
+        const tree = await descendants(server.pid);
         assert.ok(tree.length >= 3, `expected upstream and sandbox children, saw ${tree.length}`);
         await server.close();
         for (const pid of tree) {

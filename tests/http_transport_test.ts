@@ -10,14 +10,15 @@ import { serveHttp } from "../src/http/http_server.ts";
 import { logSinkCount } from "../src/log.ts";
 import { EmptyResultSchema, LoggingMessageNotificationSchema, McpServer } from "../src/mcp_sdk.ts";
 import { attachMcpLogging } from "../src/server/mcp_logging.ts";
-import { childPids, root, startServer, waitForExit, writeConfig } from "./support/server.ts";
+import { taskFlags } from "../scripts/task_flags.ts";
+import { childPids, waitForExit } from "./support/processes.ts";
+import { root, startServer, writeConfig } from "./support/server.ts";
 import {
   connectHttp,
   initializeBody,
   mcpHeaders,
   rawSession,
   startHttpServer,
-  taskFlags,
 } from "./support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -3,18 +3,13 @@
  * non-zero exit; stdin end, SIGINT and SIGTERM stop the server without orphaned sandbox children.
  */
 import assert from "node:assert/strict";
-import {
-  childPids,
-  root,
-  startFlags,
-  startServer,
-  waitForExit,
-  writeConfig,
-} from "./support/server.ts";
+import { taskFlags } from "../scripts/task_flags.ts";
+import { childPids, commandLine, waitForExit } from "./support/processes.ts";
+import { root, startServer, writeConfig } from "./support/server.ts";
 
 async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...startFlags(), "main.ts", ...args],
+    args: ["run", ...taskFlags("start"), "main.ts", ...args],
     cwd: root,
     stdin: "null",
     stdout: "piped",
@@ -125,11 +120,7 @@ Deno.test({
 async function sandboxChildren(pid: number): Promise<number[]> {
   const out: number[] = [];
   for (const child of await childPids(pid)) {
-    const ps = await new Deno.Command("ps", {
-      args: ["-o", "args=", "-p", String(child)],
-      stdout: "piped",
-    }).output();
-    if (new TextDecoder().decode(ps.stdout).includes("sandbox/worker.ts")) out.push(child);
+    if ((await commandLine(child)).includes("sandbox/worker.ts")) out.push(child);
   }
   return out;
 }

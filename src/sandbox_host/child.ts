@@ -41,7 +41,6 @@ export class SandboxChild {
   readonly nonce = crypto.randomUUID().replaceAll("-", "");
   readonly ready: Promise<ReadyResult>;
   readonly exited: Promise<Deno.CommandStatus>;
-  readonly spawnedAt = performance.now();
   #process: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #handler: ((event: ChildEvent) => void) | null = null;

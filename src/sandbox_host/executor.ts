@@ -128,11 +128,6 @@ export class Executor {
     return { ok: true, executor };
   }
 
-  /** Pids of every child alive now (pooled or running). */
-  get pids(): number[] {
-    return [...this.pool.pids, ...[...this.#running].map((c) => c.pid)];
-  }
-
   /** Runs `code` and resolves to its result; never throws. */
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecResult> {
     const started = performance.now();

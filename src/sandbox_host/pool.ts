@@ -39,11 +39,6 @@ export class WarmPool {
     this.#fill();
   }
 
-  /** Children ready right now. */
-  get idleCount(): number {
-    return this.#idle.length;
-  }
-
   /** Every live child the pool owns (idle or starting). */
   get pids(): number[] {
     return [...this.#idle, ...this.#starting].map((c) => c.pid);

@@ -5,17 +5,10 @@
  * go through `run_js`): the limits must hold without it.
  */
 import assert from "node:assert/strict";
+import { rssMb } from "../support/processes.ts";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 
 const TIMEOUT_MS = 1500;
-
-async function hostRssMb(pid: number): Promise<number> {
-  const out = await new Deno.Command("ps", {
-    args: ["-o", "rss=", "-p", String(pid)],
-    stdout: "piped",
-  }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim()) / 1024;
-}
 
 Deno.test({
   name: "faults end in clear errors and the server keeps serving",
@@ -34,7 +27,7 @@ Deno.test({
         policy: { enabled: false },
       },
     });
-    const hostBefore = await hostRssMb(server.pid);
+    const hostBefore = await rssMb(server.pid);
     const next = async () => {
       const r = await execute(server, "sum(range(10))");
       assert.equal(r.result, 45, `the next execution failed: ${r.text}`);
@@ -146,7 +139,7 @@ Deno.test({
       });
 
       await t.step("the host's memory did not explode", async () => {
-        const after = await hostRssMb(server.pid);
+        const after = await rssMb(server.pid);
         assert.ok(after < hostBefore + 300, `host RSS grew from ${hostBefore} MB to ${after} MB`);
       });
     } finally {

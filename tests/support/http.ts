@@ -4,7 +4,9 @@
  * sends raw requests (fetch, or bare HTTP/1.1 over TCP when a test needs its own Host header).
  */
 import { Client, StreamableHTTPClientTransport } from "../../src/mcp_sdk.ts";
-import { root, waitForExit, writeConfig } from "./server.ts";
+import { taskFlags } from "../../scripts/task_flags.ts";
+import { waitForExit } from "./processes.ts";
+import { root, writeConfig } from "./server.ts";
 
 /** A running HTTP server process. */
 export interface HttpTestServer {
@@ -28,13 +30,6 @@ export interface StartHttpOptions {
   env?: Record<string, string>;
   /** Extra CLI arguments after main.ts. */
   args?: string[];
-}
-
-/** The `deno run` flags of a task in deno.json (between `run` and `main.ts`). */
-export function taskFlags(task: string): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).tasks;
-  const words = String(tasks[task]).split(/\s+/);
-  return words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
 }
 
 /** Spawns the server process; resolves once it says where it listens (or rejects with its log). */

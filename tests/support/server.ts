@@ -3,6 +3,8 @@
  * as a subprocess and talks to it through the real MCP SDK client over stdio.
  */
 import { Client, StdioClientTransport } from "../../src/mcp_sdk.ts";
+import { taskFlags } from "../../scripts/task_flags.ts";
+import { waitForExit } from "./processes.ts";
 import type { ExecResult } from "../../src/sandbox_host/executor.ts";
 
 /** Absolute path of a file in the project. */
@@ -30,13 +32,6 @@ export interface StartOptions {
   flags?: string[];
 }
 
-/** The flags `deno task start` passes to `deno run`, read from deno.json. */
-export function startFlags(): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).tasks;
-  const words = String(tasks.start).split(/\s+/);
-  return words.slice(words.indexOf("run") + 1, words.indexOf("main.ts"));
-}
-
 /** Writes a config file under .cache/tests and returns its path (relative to the root). */
 export function writeConfig(config: Record<string, unknown>): string {
   Deno.mkdirSync(`${root}.cache/tests`, { recursive: true });
@@ -50,7 +45,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const configPath = writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
-    args: ["run", ...startFlags(), ...(options.flags ?? []), "main.ts", "--config", configPath],
+    args: [
+      "run",
+      ...taskFlags("start"),
+      ...(options.flags ?? []),
+      "main.ts",
+      "--config",
+      configPath,
+    ],
     cwd: root,
     env: { ...Deno.env.toObject(), ...options.env },
     stderr: "pipe",
@@ -90,43 +92,4 @@ export async function execute(
     text: content[0]?.text ?? "",
     isError: response.isError === true,
   };
-}
-
-/** True while a process with this pid exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids of the direct children of `pid`. */
-export async function childPids(pid: number): Promise<number[]> {
-  const out = await new Deno.Command("ps", {
-    args: ["-o", "pid=", "--ppid", String(pid)],
-    stdout: "piped",
-  })
-    .output();
-  return new TextDecoder().decode(out.stdout).split("\n").map((s) => Number(s.trim())).filter((n) =>
-    n > 0
-  );
-}
-
-/** Waits until `pid` is gone; false after `ms`. */
-export async function waitForExit(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid) || isZombie(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-
-function isZombie(pid: number): boolean {
-  // ps, not /proc: Deno reads /proc only with --allow-all.
-  const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).trim().startsWith("Z");
 }
