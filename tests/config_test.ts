@@ -88,3 +88,13 @@ Deno.test("config: the committed mcp_servers.json is valid", () => {
   assert.ok(r.ok, !r.ok ? r.message : "");
   if (r.ok) assert.deepEqual(Object.keys(r.config.servers).sort(), ["filesystem", "memory"]);
 });
+
+Deno.test("config: a bad agent setting names its path", () => {
+  fails('{"agent": {"max_iterations": 0}}', /at agent\.max_iterations: .*>=\s*1/);
+  fails('{"agent": {"base_url": "not a url"}}', /at agent\.base_url/);
+  fails('{"agent": {"modle": "x"}}', /at agent: unknown key\(s\) "modle"/);
+});
+
+Deno.test("config: a bad http setting names its path", () => {
+  fails('{"http": {"port": "eighty"}}', /at http\.port: .*number/);
+});
