@@ -1,14 +1,15 @@
 /**
  * Command-line entry of MCP Code Mode: reads flags and the configuration, prepares the Python
  * sandbox, and serves MCP over stdio until stdin ends, or over Streamable HTTP, until a signal
- * arrives.
+ * arrives. Every way of stopping goes through one {@link shutdown}.
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { StdioServerTransport } from "./src/mcp_sdk.ts";
+import { type McpServer, StdioServerTransport } from "./src/mcp_sdk.ts";
 import { Broker } from "./src/broker/broker.ts";
-import { loadConfig } from "./src/config.ts";
+import { type Config, loadConfig } from "./src/config.ts";
 import { bindRefusal } from "./src/http/guards.ts";
+import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
@@ -30,12 +31,55 @@ Options:
   --version       print the version
 `;
 
+/** What the command line asked for, once the flags are valid. */
+interface Options {
+  transport: "stdio" | "http";
+  configPath: string;
+  host?: string;
+  port?: number;
+  stateless: boolean;
+}
+
+/** The parts every transport serves from. */
+interface Runtime {
+  config: Config;
+  configPath: string;
+  executor: Executor;
+  broker: Broker;
+  newServer: () => McpServer;
+}
+
+/** One step of shutting down (closing a transport, the executor, the broker…). */
+type ShutdownStep = () => Promise<unknown>;
+
 /** Runs the CLI; resolves to an exit code, or to "serving" while the server runs. */
 export async function main(): Promise<number | "serving"> {
+  const options = await readFlags(Deno.args);
+  if (typeof options === "number") return options;
+  const loaded = await loadConfig(options.configPath);
+  if (!loaded.ok) {
+    log("error", loaded.message);
+    return 1;
+  }
+  const http = httpSettings(loaded.config.http, options);
+  if (options.transport === "http") {
+    const refusal = bindRefusal(http.host, token()); // before anything is started
+    if (refusal) {
+      log("error", refusal);
+      return 1;
+    }
+  }
+  const runtime = await startRuntime(loaded.config, loaded.path);
+  if (typeof runtime === "number") return runtime;
+  return options.transport === "http" ? serveOverHttp(runtime, http) : serveOverStdio(runtime);
+}
+
+/** Parses the flags; answers --help and --version; an exit code when there is nothing to serve. */
+async function readFlags(args: string[]): Promise<Options | number> {
   let flags;
   try {
     flags = parseArgs({
-      args: Deno.args,
+      args,
       options: {
         config: { type: "string" },
         transport: { type: "string" },
@@ -51,12 +95,8 @@ export async function main(): Promise<number | "serving"> {
     log("error", `${(error as Error).message}. Run with --help for usage.`);
     return 2;
   }
-  if (flags.help) {
-    await Deno.stdout.write(new TextEncoder().encode(USAGE));
-    return 0;
-  }
-  if (flags.version) {
-    await Deno.stdout.write(new TextEncoder().encode(`${SERVER_VERSION}\n`));
+  if (flags.help || flags.version) {
+    await Deno.stdout.write(new TextEncoder().encode(flags.help ? USAGE : `${SERVER_VERSION}\n`));
     return 0;
   }
   const transport = flags.transport ?? "stdio";
@@ -73,42 +113,35 @@ export async function main(): Promise<number | "serving"> {
     log("error", `Invalid --port "${flags.port}": give a whole number from 0 to 65535.`);
     return 2;
   }
-  const path = flags.config ?? envOr("MCP_CODE_MODE_CONFIG", "./mcp_servers.json");
-  const loaded = await loadConfig(path);
-  if (!loaded.ok) {
-    log("error", loaded.message);
-    return 1;
-  }
-  const http = {
-    ...loaded.config.http,
-    ...(flags.host !== undefined ? { host: flags.host } : {}),
-    ...(port !== undefined ? { port } : {}),
-    ...(flags.stateless ? { stateless: true } : {}),
+  const configPath = flags.config ?? envOr("MCP_CODE_MODE_CONFIG", "./mcp_servers.json");
+  return { transport, configPath, host: flags.host, port, stateless: flags.stateless ?? false };
+}
+
+/** The configuration's HTTP settings with the command line's overrides. */
+function httpSettings(configured: HttpConfig, options: Options): HttpConfig {
+  return {
+    ...configured,
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.stateless ? { stateless: true } : {}),
   };
-  const refusal = transport === "http"
-    ? bindRefusal(http.host, envOr("MCP_CODE_MODE_TOKEN", ""))
-    : undefined;
-  if (refusal) {
-    log("error", refusal);
-    return 1;
-  }
-  if (loaded.config.workspace) {
+}
+
+/** Creates the workspace, starts the upstreams and the sandbox pool; an exit code on failure. */
+async function startRuntime(config: Config, configPath: string): Promise<Runtime | number> {
+  if (config.workspace) {
     try {
-      await Deno.mkdir(loaded.config.workspace, { recursive: true });
+      await Deno.mkdir(config.workspace, { recursive: true });
     } catch (error) {
-      log(
-        "error",
-        `The workspace folder ${loaded.config.workspace} cannot be created: ${
-          (error as Error).message
-        }`,
-      );
+      const reason = (error as Error).message;
+      log("error", `The workspace folder ${config.workspace} cannot be created: ${reason}`);
       return 1;
     }
   }
-  const broker = await Broker.start(loaded.config.servers);
-  const created = await Executor.create(loaded.config.sandbox, {
+  const broker = await Broker.start(config.servers);
+  const created = await Executor.create(config.sandbox, {
     dispatcher: broker,
-    policy: loaded.config.policy,
+    policy: config.policy,
   });
   if (!created.ok) {
     log("error", created.message);
@@ -116,63 +149,75 @@ export async function main(): Promise<number | "serving"> {
     return 1;
   }
   const executor = created.executor;
-  const newServer = () => createServer({ executor, broker, agent: loaded.config.agent });
+  const newServer = () => createServer({ executor, broker, agent: config.agent });
+  return { config, configPath, executor, broker, newServer };
+}
 
-  if (transport === "http") {
-    const served = serveHttp({
-      config: http,
-      createServer: newServer,
-      token: envOr("MCP_CODE_MODE_TOKEN", ""),
-    });
-    if (!served.ok) {
-      log("error", served.message);
-      await Promise.all([executor.close(), broker.close()]);
-      return 1;
-    }
-    let stopping: Promise<void> | undefined;
-    const stop = (why: string) => {
-      stopping ??= (async () => {
-        log("info", `Shutting down (${why}).`);
-        await served.server.close();
-        await Promise.all([executor.close(), broker.close()]);
-      })();
-      return stopping.then(() => Deno.exit(0));
-    };
-    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    const auth = envOr("MCP_CODE_MODE_TOKEN", "") ? "bearer token required" : "no token";
-    log(
-      "info",
-      `Serving MCP over HTTP at ${served.server.url} (${
-        http.stateless ? "stateless" : "sessions"
-      }, ` +
-        `${auth}, config ${loaded.path}, pool of ${loaded.config.sandbox.pool_size}).`,
-    );
-    return "serving"; // until a signal arrives
+/** Serves Streamable HTTP until a signal arrives. */
+async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number | "serving"> {
+  const served = serveHttp({ config: http, createServer: runtime.newServer, token: token() });
+  if (!served.ok) {
+    log("error", served.message);
+    await closeRuntime(runtime);
+    return 1;
   }
+  stopOn(shutdown([() => served.server.close(), () => closeRuntime(runtime)]), { stdin: false });
+  const auth = token() ? "bearer token required" : "no token";
+  const mode = http.stateless ? "stateless" : "sessions";
+  log(
+    "info",
+    `Serving MCP over HTTP at ${served.server.url} (${mode}, ${auth}, config ` +
+      `${runtime.configPath}, pool of ${runtime.config.sandbox.pool_size}).`,
+  );
+  return "serving"; // until a signal arrives
+}
 
-  const server = newServer();
-  let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => {
-    stopping ??= (async () => {
-      log("info", `Shutting down (${why}).`);
-      await Promise.all([executor.close(), broker.close()]);
-      await server.close().catch(() => {});
-    })();
-    return stopping;
-  };
-  const exitAfter = (why: string) => shutdown(why).then(() => Deno.exit(0));
-  Deno.addSignalListener("SIGINT", () => exitAfter("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => exitAfter("SIGTERM"));
-  process.stdin.on("end", () => exitAfter("stdin closed"));
-  process.stdin.on("close", () => exitAfter("stdin closed"));
-
+/** Serves stdio until stdin ends or a signal arrives. */
+async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
+  const server = runtime.newServer();
+  stopOn(shutdown([() => closeRuntime(runtime), () => server.close()]), { stdin: true });
   await server.connect(new StdioServerTransport());
   log(
     "info",
-    `Serving MCP over stdio (config ${loaded.path}, pool of ${loaded.config.sandbox.pool_size}).`,
+    `Serving MCP over stdio (config ${runtime.configPath}, pool of ` +
+      `${runtime.config.sandbox.pool_size}).`,
   );
   return "serving"; // until stdin ends or a signal arrives
+}
+
+/** Closes the sandbox pool and the upstream connections. */
+async function closeRuntime(runtime: Runtime): Promise<void> {
+  await Promise.all([runtime.executor.close(), runtime.broker.close()]);
+}
+
+/**
+ * The one shutdown of every transport: logs why, runs `steps` in order (once, however many
+ * signals arrive; a failing step is logged and the next still runs), then exits with 0.
+ */
+function shutdown(steps: ShutdownStep[]): (why: string) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return (why) => {
+    stopping ??= (async () => {
+      log("info", `Shutting down (${why}).`);
+      for (const step of steps) {
+        await step().catch((error) => log("warn", `While shutting down: ${errorText(error)}`));
+      }
+    })();
+    return stopping.then(() => Deno.exit(0));
+  };
+}
+
+/** Calls `stop` on SIGINT and SIGTERM, and (for stdio) when stdin ends. */
+function stopOn(stop: (why: string) => Promise<void>, { stdin }: { stdin: boolean }): void {
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  if (!stdin) return;
+  process.stdin.on("end", () => stop("stdin closed"));
+  process.stdin.on("close", () => stop("stdin closed"));
+}
+
+function token(): string {
+  return envOr("MCP_CODE_MODE_TOKEN", "");
 }
 
 function envOr(name: string, fallback: string): string {
@@ -181,6 +226,10 @@ function envOr(name: string, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 if (import.meta.main) {
