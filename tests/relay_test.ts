@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { SandboxConfigSchema } from "../src/config.ts";
-import type { ToolRef } from "../src/relay/protocol.ts";
-import { Executor, type ToolDispatcher } from "../src/sandbox_host/executor.ts";
+import type { ToolDispatcher, ToolRef } from "../src/contracts.ts";
+import { Executor } from "../src/sandbox_host/executor.ts";
 
 const tools: ToolRef[] = ["echo", "sleep", "fail"].map((tool) => ({
   server: "test-server",

@@ -8,7 +8,8 @@
 import OpenAI from "openai";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
-import type { ExecResult, Executor } from "../sandbox_host/executor.ts";
+import type { ExecResult } from "../contracts.ts";
+import type { Executor } from "../sandbox_host/executor.ts";
 import type { AgentSettings } from "./agent_config.ts";
 import { extractCode } from "./extract_code.ts";
 import { NO_CODE_PROMPT, repairPrompt, systemPrompt, taskPrompt } from "./prompt.ts";
@@ -29,8 +30,8 @@ export interface AgentUsage {
   requests: number;
 }
 
-/** What a run of the agent returns. */
-export interface AgentResult {
+/** What a run of the agent returns (a type, so it is a valid `structuredContent`). */
+export type AgentResult = {
   ok: boolean;
   answer?: unknown;
   stdout?: string;
@@ -40,7 +41,7 @@ export interface AgentResult {
   tools_offered: string[];
   error?: { code: AgentErrorCode; message: string };
   duration_ms: number;
-}
+};
 
 /** Why the agent stopped without an answer. */
 export type AgentErrorCode =

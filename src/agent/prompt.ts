@@ -3,7 +3,7 @@
  * tools relevant to the task, and the repair message that sends a failed run's compact error back.
  */
 import type { CatalogEntry } from "../broker/broker.ts";
-import type { ExecResult } from "../sandbox_host/executor.ts";
+import type { ExecResult } from "../contracts.ts";
 
 const RULES = `You write one Python 3 program that completes the user's task, and nothing else.
 The program runs in a sandbox: Pyodide, part of the standard library, no network, no host files.

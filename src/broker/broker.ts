@@ -2,14 +2,13 @@
  * The broker: connects to every enabled upstream server at start (in parallel, each with a
  * timeout), keeps the catalog of callable tools (allow/deny applied, Python names assigned, stubs
  * rendered), validates arguments against each tool's `inputSchema`, and dispatches the sandbox's
- * tool calls. It implements the executor's `ToolDispatcher`.
+ * tool calls. It implements the `ToolDispatcher` of `src/contracts.ts`.
  */
 import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { AjvJsonSchemaValidator, type Tool } from "../mcp_sdk.ts";
 import { type PythonStub, renderStub } from "../formatting/python_stub.ts";
-import type { ToolRef } from "../relay/protocol.ts";
-import type { ToolDispatcher, ToolOutcome } from "../sandbox_host/executor.ts";
+import type { ToolDispatcher, ToolOutcome, ToolRef } from "../contracts.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { Upstream } from "./upstream.ts";

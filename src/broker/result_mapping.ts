@@ -3,7 +3,7 @@
  * item as parsed JSON when it parses, else as `str`; other content (images, audio, resources) as
  * dicts; `isError` as a failure whose message becomes the `ToolError` text.
  */
-import type { ToolOutcome } from "../sandbox_host/executor.ts";
+import type { ToolOutcome } from "../contracts.ts";
 
 /** Maps one tool result for Python. */
 export function mapToolResult(result: Record<string, unknown>): ToolOutcome {

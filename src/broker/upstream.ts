@@ -47,7 +47,7 @@ export class Upstream {
 
   /** The process id of a stdio upstream, when it runs. */
   get pid(): number | null {
-    const transport = (this.#client as unknown as { transport?: unknown } | null)?.transport;
+    const transport = this.#client?.transport;
     return transport instanceof StdioClientTransport ? transport.pid : null;
   }
 

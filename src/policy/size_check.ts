@@ -4,7 +4,7 @@
  * fix (the sandbox child formats its import and name violations the same way, in
  * `sandbox/policy.py`).
  */
-import { MAX_LISTED_VIOLATIONS, type PolicyViolation, type RunError } from "../relay/protocol.ts";
+import { MAX_LISTED_VIOLATIONS, type PolicyViolation, type RunError } from "../contracts.ts";
 import type { PolicyConfig } from "./policy_config.ts";
 
 /** Every size rule `code` breaks (empty when it fits), each with where it is passed. */

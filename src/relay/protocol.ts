@@ -6,64 +6,20 @@
  * only the types, so it never loads zod.
  */
 import { z } from "zod";
+import {
+  RunErrorSchema,
+  type ToolErrorCode,
+  type ToolOutcome,
+  type ToolRef,
+} from "../contracts.ts";
 
-/** Error codes of an execution result (see DESIGN.md). */
-export const ERROR_CODES = [
-  "POLICY_VIOLATION",
-  "SYNTAX_ERROR",
-  "RUNTIME_ERROR",
-  "TIMEOUT",
-  "MEMORY_LIMIT",
-  "OUTPUT_LIMIT",
-  "TOOL_CALL_LIMIT",
-  "SANDBOX_CRASH",
-  "PROTOCOL_VIOLATION",
-  "UPSTREAM_UNAVAILABLE",
-] as const;
-
-/** One of the execution error codes. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+// The sandbox imports these through this module (types only).
+export type { RunError, ToolRef } from "../contracts.ts";
 
 /** Longest line the host accepts from a child, newline excluded. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 const JsonValue: z.ZodType<unknown> = z.unknown();
-
-/** The guardrail rules a POLICY_VIOLATION can name (README, "Guardrails"). */
-export const POLICY_RULES = [
-  "max_chars",
-  "max_lines",
-  "import",
-  "name",
-  "attribute",
-  "uncheckable",
-] as const;
-
-/** One of the guardrail rules. */
-export type PolicyRule = (typeof POLICY_RULES)[number];
-
-/** Most violations listed in one result; the message says how many more there were. */
-export const MAX_LISTED_VIOLATIONS = 50;
-
-/** One broken guardrail rule: where (line from 1, column from 0) and how to comply. */
-export const PolicyViolationSchema = z.object({
-  rule: z.enum(POLICY_RULES),
-  line: z.number().int().nonnegative(),
-  col: z.number().int().nonnegative(),
-  message: z.string().max(4096),
-}).strict();
-
-/** One broken guardrail rule. */
-export type PolicyViolation = z.infer<typeof PolicyViolationSchema>;
-
-/** The error part of a run result, as the child reports it. */
-export const RunErrorSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  type: z.string().max(200).optional(),
-  message: z.string().max(64 * 1024),
-  traceback: z.string().max(256 * 1024).optional(),
-  violations: z.array(PolicyViolationSchema).max(MAX_LISTED_VIOLATIONS).optional(),
-});
 
 /** What the child reports when a run ends. */
 export const ChildRunResultSchema = z.object({
@@ -96,8 +52,6 @@ export const ChildMessageSchema = z.discriminatedUnion("type", [
 export type ChildMessage = z.infer<typeof ChildMessageSchema>;
 /** The result a child reports for one run. */
 export type ChildRunResult = z.infer<typeof ChildRunResultSchema>;
-/** The error part of a result. */
-export type RunError = z.infer<typeof RunErrorSchema>;
 
 /** Limits the child enforces on itself (the host enforces its own as well). */
 export interface ChildLimits {
@@ -107,22 +61,6 @@ export interface ChildLimits {
   output_hard_bytes: number;
   /** Bytes of the serialised return value kept before truncating. */
   result_bytes: number;
-}
-
-/** A tool the Python code may call, as the child needs to know it. */
-export interface ToolRef {
-  /** Server name as the host knows it. */
-  server: string;
-  /** Tool name as the upstream knows it. */
-  tool: string;
-  /** Python identifier of the server namespace. */
-  py_server: string;
-  /** Python identifier of the function. */
-  py_name: string;
-  /** Docstring (`help()` shows it). */
-  doc: string;
-  /** Python signature, e.g. `(*, path: str) -> str` (`help()` shows it). */
-  signature?: string;
 }
 
 /** The import and name rules the child checks with Python's `ast` before running the code. */
@@ -147,8 +85,27 @@ export type HostMessage =
     /** After this many ms the child interrupts Python (KeyboardInterrupt → TIMEOUT, output kept). */
     deadline_ms?: number;
   }
+  | ToolResultMessage;
+
+/** Host → child: the outcome of one tool call. */
+export type ToolResultMessage =
   | { type: "tool_result"; call_id: number; ok: true; value: unknown }
-  | { type: "tool_result"; call_id: number; ok: false; error: { code: string; message: string } };
+  | {
+    type: "tool_result";
+    call_id: number;
+    ok: false;
+    error: { code: ToolErrorCode; message: string };
+  };
+
+/** The relay message that answers tool call `call_id` with `outcome`. */
+export function toolResultMessage(call_id: number, outcome: ToolOutcome): ToolResultMessage {
+  return outcome.ok ? { type: "tool_result", call_id, ok: true, value: outcome.value } : {
+    type: "tool_result",
+    call_id,
+    ok: false,
+    error: { code: outcome.code, message: outcome.message },
+  };
+}
 
 /** Result of parsing one framed line from the child. */
 export type FrameParse =

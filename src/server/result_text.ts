@@ -2,7 +2,7 @@
  * The compact text block of an `execute_code` result: what the model reads. Empty fields are
  * left out; the full result travels as `structuredContent`.
  */
-import type { ExecResult } from "../sandbox_host/executor.ts";
+import type { ExecResult } from "../contracts.ts";
 
 /** Renders a result as one compact JSON text without empty fields. */
 export function resultText(result: ExecResult): string {

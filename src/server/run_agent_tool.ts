@@ -80,7 +80,7 @@ export function registerRunAgent(server: McpServer, options: RunAgentOptions): v
     };
     return {
       content: [{ type: "text" as const, text: JSON.stringify(compact) }],
-      structuredContent: result as unknown as Record<string, unknown>,
+      structuredContent: result,
       isError: !result.ok,
     };
   });

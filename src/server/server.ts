@@ -5,12 +5,12 @@
  */
 import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
+import { ExecResultSchema } from "../contracts.ts";
 import type { AgentConfig } from "../agent/agent_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
 import { log } from "../log.ts";
-import { ERROR_CODES, PolicyViolationSchema } from "../relay/protocol.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { attachMcpLogging } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
@@ -30,29 +30,6 @@ export interface ServerOptions {
   /** Largest code accepted, in characters. */
   maxCodeChars?: number;
 }
-
-const ExecResultSchema = z.object({
-  ok: z.boolean(),
-  stdout: z.string(),
-  stderr: z.string(),
-  result: z.unknown().optional(),
-  error: z.object({
-    code: z.enum(ERROR_CODES),
-    type: z.string().optional(),
-    message: z.string(),
-    traceback: z.string().optional(),
-    violations: z.array(PolicyViolationSchema).optional()
-      .describe("POLICY_VIOLATION only: each broken guardrail rule with line, col and the fix."),
-  }).optional(),
-  tool_calls: z.array(z.object({
-    server: z.string(),
-    tool: z.string(),
-    ok: z.boolean(),
-    ms: z.number(),
-  })),
-  duration_ms: z.number(),
-  truncated: z.boolean().optional(),
-});
 
 /** Arguments of `execute_code`. */
 interface ExecuteInput {
@@ -88,6 +65,7 @@ export function createServer(options: ServerOptions): McpServer {
     outputSchema: ExecResultSchema,
     annotations: { readOnlyHint: false, openWorldHint: true },
   }, async ({ code, timeout_ms }: ExecuteInput, extra: { signal: AbortSignal }) => {
+    log("debug", `execute_code started (${code.length} characters).`);
     const result = await executor.execute(code, { timeoutMs: timeout_ms, signal: extra.signal });
     log(
       "debug",
@@ -96,7 +74,7 @@ export function createServer(options: ServerOptions): McpServer {
     );
     return {
       content: [{ type: "text", text: resultText(result) }],
-      structuredContent: result as unknown as Record<string, unknown>,
+      structuredContent: result,
       isError: !result.ok,
     };
   });

@@ -4,7 +4,7 @@
  * must run and succeed; violations must be refused with the expected rules and run nothing.
  * Each line of `code` is one line of the Python program.
  */
-import type { PolicyRule } from "../../src/relay/protocol.ts";
+import type { PolicyRule } from "../../src/contracts.ts";
 
 /** One case of the corpus. */
 export interface GuardrailCase {

@@ -5,8 +5,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { SandboxConfigSchema } from "../../src/config.ts";
 import { defaultPolicy, type PolicyConfig } from "../../src/policy/policy_config.ts";
-import type { ToolRef } from "../../src/relay/protocol.ts";
-import { type ExecResult, Executor, type ToolDispatcher } from "../../src/sandbox_host/executor.ts";
+
+import type { ExecResult, ToolDispatcher, ToolRef } from "../../src/contracts.ts";
+import { Executor } from "../../src/sandbox_host/executor.ts";
 import type { GuardrailCase } from "./corpus.ts";
 
 /** An executor for the corpus and the count of probe calls it answered. */

@@ -3,7 +3,7 @@
  * violation names where the limit is passed, and the error lists them all (capped).
  */
 import assert from "node:assert/strict";
-import { MAX_LISTED_VIOLATIONS, type PolicyViolation } from "../../src/relay/protocol.ts";
+import { MAX_LISTED_VIOLATIONS, type PolicyViolation } from "../../src/contracts.ts";
 import { checkSize, policyError } from "../../src/policy/size_check.ts";
 
 const limits = { max_chars: 10, max_lines: 3 };

@@ -5,7 +5,7 @@
 import { Client, StdioClientTransport } from "../../src/mcp_sdk.ts";
 import { taskFlags } from "../../scripts/task_flags.ts";
 import { waitForExit } from "./processes.ts";
-import type { ExecResult } from "../../src/sandbox_host/executor.ts";
+import type { ExecResult } from "../../src/contracts.ts";
 
 /** Absolute path of a file in the project. */
 export const root = decodeURIComponent(new URL("../../", import.meta.url).pathname);

@@ -1,0 +1,224 @@
+/**
+ * One execution in one sandbox child: sends the program, relays its tool calls to the
+ * dispatcher, enforces the host-side limits (timeout, memory, tool calls, protocol, cancellation)
+ * and settles exactly once to an {@link ExecResult}; the child is killed when it settles.
+ */
+import type {
+  ErrorCode,
+  ExecResult,
+  ToolCallRecord,
+  ToolDispatcher,
+  ToolOutcome,
+  ToolRef,
+} from "../contracts.ts";
+import type { SandboxConfig } from "../config.ts";
+import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
+import { type ChildMessage, type ChildRunResult, toolResultMessage } from "../relay/protocol.ts";
+import type { ChildEvent, SandboxChild } from "./child.ts";
+import {
+  CANCELLED_MESSAGE,
+  crashMessage,
+  elapsed,
+  failure,
+  memoryMessage,
+  protocolMessage,
+  round,
+  timeoutMessage,
+  toolCallLimitMessage,
+} from "./run_errors.ts";
+
+/** What a run needs from its executor. */
+export interface RunContext {
+  config: SandboxConfig;
+  policy: PolicyConfig;
+  dispatcher: ToolDispatcher;
+  /** The `performance.now()` at which the execution was asked for. */
+  started: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Wall-clock limit (clamped to the configured maximum). */
+  timeoutMs?: number;
+  /** Cancels the run (CANCELLED; the child is killed). */
+  signal?: AbortSignal;
+}
+
+type ToolCall = Extract<ChildMessage, { type: "tool_call" }>;
+
+// Memory is measured with `ps` (Deno reads /proc only with --allow-all): not at all for short
+// runs, then often enough to stop a bomb within a second.
+const RSS_FIRST_POLL_MS = 400;
+const RSS_POLL_MS = 250;
+/** How long after its deadline a child that has not stopped itself is killed. */
+const TIMEOUT_GRACE_MS = 400;
+const OUT_OF_MEMORY = /out of memory|heap limit|allocation failed/i;
+
+/** The state of one execution. */
+export class Run {
+  #context: RunContext;
+  #child: SandboxChild;
+  #catalog = new Map<string, ToolRef>();
+  #calls: ToolCallRecord[] = [];
+  #callIds = new Set<number>();
+  #limitHit = false;
+  #memoryKilled = false;
+  #aborter = new AbortController();
+  #resolve!: (result: ExecResult) => void;
+  #done = false;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #timeoutMessage = "";
+
+  constructor(context: RunContext, child: SandboxChild) {
+    this.#context = context;
+    this.#child = child;
+  }
+
+  /** Sends `code` to the child; resolves when the run settles (never rejects). */
+  start(code: string, options: RunOptions = {}): Promise<ExecResult> {
+    const { config, policy, dispatcher } = this.#context;
+    const result = new Promise<ExecResult>((resolve) => (this.#resolve = resolve));
+    const tools = dispatcher.catalog();
+    for (const ref of tools) this.#catalog.set(key(ref.server, ref.tool), ref);
+    this.#child.onEvent((event) => this.#onEvent(event));
+    const timeout = Math.min(options.timeoutMs ?? config.timeout_ms, config.max_timeout_ms);
+    this.#watch(timeout, options.signal);
+    this.#child.send({
+      type: "run",
+      id: crypto.randomUUID(),
+      code,
+      tools,
+      policy: runPolicy(policy),
+      deadline_ms: timeout,
+    });
+    return result;
+  }
+
+  /** Ends the run now with `code` (the child is killed); no effect once it has settled. */
+  stop(code: ErrorCode, message: string): void {
+    this.#settle(failure({ code, message }, this.#context.started, this.#calls));
+  }
+
+  /** Arms the deadline, the memory watch and cancellation. */
+  #watch(timeout: number, signal: AbortSignal | undefined): void {
+    this.#timeoutMessage = timeoutMessage(timeout);
+    // The child interrupts Python itself at the deadline (so the output so far and the place it
+    // was stuck come back); the host kills it if that does not end the run within the grace.
+    this.#timers.push(
+      setTimeout(() => this.stop("TIMEOUT", this.#timeoutMessage), timeout + TIMEOUT_GRACE_MS),
+    );
+    this.#scheduleMemoryCheck(RSS_FIRST_POLL_MS);
+    if (!signal) return;
+    if (signal.aborted) return this.stop("CANCELLED", CANCELLED_MESSAGE);
+    signal.addEventListener("abort", () => this.stop("CANCELLED", CANCELLED_MESSAGE), {
+      once: true,
+    });
+  }
+
+  #onEvent(event: ChildEvent): void {
+    if (event.kind === "message") return this.#onMessage(event.message);
+    if (event.kind === "violation") {
+      return this.stop("PROTOCOL_VIOLATION", protocolMessage(event.reason));
+    }
+    if (this.#memoryKilled || OUT_OF_MEMORY.test(this.#child.stderrTail)) {
+      return this.stop("MEMORY_LIMIT", memoryMessage(this.#context.config));
+    }
+    this.stop("SANDBOX_CRASH", crashMessage(event.status, this.#child.stderrTail));
+  }
+
+  #onMessage(message: ChildMessage): void {
+    if (message.type === "done") return this.#finish(message.result);
+    if (message.type !== "tool_call") return;
+    if (this.#callIds.has(message.call_id)) {
+      return this.stop(
+        "PROTOCOL_VIOLATION",
+        `The sandbox reused tool call id ${message.call_id} and was stopped.`,
+      );
+    }
+    this.#callIds.add(message.call_id);
+    void this.#relay(message);
+  }
+
+  async #relay(message: ToolCall): Promise<void> {
+    const outcome = await this.#outcome(message);
+    if (!this.#done) await this.#child.send(toolResultMessage(message.call_id, outcome));
+  }
+
+  /** Performs one tool call within the run's limits; never throws. */
+  async #outcome({ server, tool, args }: ToolCall): Promise<ToolOutcome> {
+    const max = this.#context.config.max_tool_calls;
+    if (this.#calls.length >= max) {
+      this.#limitHit = true;
+      return { ok: false, code: "TOOL_CALL_LIMIT", message: toolCallLimitMessage(max) };
+    }
+    const ref = this.#catalog.get(key(server, tool));
+    if (!ref) {
+      return {
+        ok: false,
+        code: "UNKNOWN_TOOL",
+        message: `There is no tool ${server}.${tool}; list the tools with dir(tools).`,
+      };
+    }
+    const started = performance.now();
+    const outcome = await this.#dispatch(ref, args);
+    this.#calls.push({ server, tool, ok: outcome.ok, ms: round(performance.now() - started) });
+    return outcome;
+  }
+
+  async #dispatch(ref: ToolRef, args: Record<string, unknown>): Promise<ToolOutcome> {
+    try {
+      return await this.#context.dispatcher.call(ref, args, { signal: this.#aborter.signal });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, code: "TOOL_ERROR", message };
+    }
+  }
+
+  #scheduleMemoryCheck(delay: number): void {
+    this.#timers.push(setTimeout(async () => {
+      const rss = await this.#child.rssBytes();
+      if (this.#done) return;
+      const { config } = this.#context;
+      if (rss !== undefined && rss > config.rss_limit_mb * 1024 * 1024) {
+        this.#memoryKilled = true;
+        return this.stop("MEMORY_LIMIT", memoryMessage(config));
+      }
+      this.#scheduleMemoryCheck(RSS_POLL_MS);
+    }, delay));
+  }
+
+  #finish(child: ChildRunResult): void {
+    let { ok, error } = child;
+    if (error?.code === "TIMEOUT") error = { ...error, message: this.#timeoutMessage };
+    if (this.#limitHit && error?.code !== "TOOL_CALL_LIMIT") {
+      ok = false;
+      error = {
+        code: "TOOL_CALL_LIMIT",
+        message: toolCallLimitMessage(this.#context.config.max_tool_calls),
+      };
+    }
+    this.#settle({
+      ok,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      ...(child.result !== undefined ? { result: child.result } : {}),
+      ...(error ? { error } : {}),
+      tool_calls: this.#calls,
+      duration_ms: elapsed(this.#context.started),
+      ...(child.truncated ? { truncated: true } : {}),
+    });
+  }
+
+  #settle(result: ExecResult): void {
+    if (this.#done) return;
+    this.#done = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#aborter.abort();
+    this.#child.kill();
+    this.#resolve(result);
+  }
+}
+
+function key(server: string, tool: string): string {
+  return `${server}\u0000${tool}`;
+}
