@@ -19,6 +19,8 @@ export const HttpConfigSchema = z.object({
     .describe("A session with no request for this long (and none running) is closed."),
   max_sessions: z.number().int().min(1).max(10_000).default(100)
     .describe("Open sessions at most (503 for new ones past it)."),
+  max_sessions_per_client: z.number().int().min(1).max(10_000).default(50)
+    .describe("Open sessions at most from one client address (429 for new ones past it)."),
   allowed_hosts: z.array(z.string().min(1)).default([])
     .describe("Extra Host header names accepted (DNS rebinding protection)."),
   allowed_origins: z.array(z.string().min(1)).default([])

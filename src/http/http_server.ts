@@ -53,8 +53,16 @@ export function serveHttp(
   if (refusal) return { ok: false, message: refusal };
   const sessions = new SessionTable(config.idle_timeout_ms);
   let policy: OriginPolicy = originPolicy(config.host, config.port);
-  const handler = (request: Request) =>
-    handle(request, { ...options, token, policy, sessions }).catch((error) => {
+  const refused = new Set<string>();
+  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    handle(request, {
+      ...options,
+      token,
+      policy,
+      sessions,
+      client: info.remoteAddr.hostname,
+      refused,
+    }).catch((error) => {
       log("error", `An HTTP request failed inside the server: ${errorText(error)}`);
       return plain(500, "Internal server error; see the server's log.");
     });
@@ -103,6 +111,10 @@ interface Context extends ServeHttpOptions {
   token: string | undefined;
   policy: OriginPolicy;
   sessions: SessionTable;
+  /** The client's address. */
+  client: string;
+  /** Clients told (on stderr) that they reached their session cap, until one closes. */
+  refused: Set<string>;
 }
 
 async function handle(request: Request, context: Context): Promise<Response> {
@@ -143,28 +155,52 @@ async function handle(request: Request, context: Context): Promise<Response> {
     });
     return whenFinished(response, () => {
       session.inFlight--;
-      session.lastSeen = Date.now();
+      sessions.get(id); // marks it as just used
     });
   }
   if (request.method !== "POST") {
     return plain(400, "Bad request: send the Mcp-Session-Id header you got from initialize.");
   }
+  return sessionLimit(context) ?? await newSession(request, context);
+}
+
+/** The refusal of a new session past `max_sessions` or `max_sessions_per_client`, if any. */
+function sessionLimit(context: Context): Response | undefined {
+  const { config, sessions, client } = context;
   if (sessions.size >= config.max_sessions) {
     return plain(
       503,
-      `Service unavailable: ${config.max_sessions} sessions are open; retry later.`,
-      {
-        "Retry-After": "5",
-      },
+      `Service unavailable: ${config.max_sessions} sessions are open (http.max_sessions); ` +
+        "retry later.",
+      { "Retry-After": "5" },
     );
   }
-  return await newSession(request, context);
+  const open = sessions.countFor(client);
+  if (open < config.max_sessions_per_client) {
+    context.refused.delete(client);
+    return undefined;
+  }
+  if (!context.refused.has(client)) {
+    context.refused.add(client);
+    log(
+      "warn",
+      `Client ${client} has ${open} open HTTP sessions, the most http.max_sessions_per_client ` +
+        "allows; its new sessions are refused (raise the setting if it needs more).",
+    );
+  }
+  return plain(
+    429,
+    `Too many sessions: ${open} sessions are already open from this client (${client}), the ` +
+      "most this server allows (http.max_sessions_per_client). Reuse one, or close one with " +
+      "DELETE /mcp and its Mcp-Session-Id header, then initialize again.",
+    { "Retry-After": "5" },
+  );
 }
 
 /** A session-less POST: an `initialize` opens a session; anything else gets the SDK's error. */
 async function newSession(request: Request, context: Context): Promise<Response> {
   const { sessions } = context;
-  const release = sessions.reserve();
+  const release = sessions.reserve(context.client);
   const server = context.createServer();
   let sessionId: string | undefined;
   const transport: WebStandardStreamableHTTPServerTransport =
@@ -173,7 +209,7 @@ async function newSession(request: Request, context: Context): Promise<Response>
       maxRequestBodySize: context.config.max_body_bytes,
       onsessioninitialized: (id: string) => {
         sessionId = id;
-        sessions.add({ id, transport, server, lastSeen: Date.now(), inFlight: 1 });
+        sessions.add({ id, client: context.client, transport, server, inFlight: 1 });
       },
     });
   // Set before connect: the SDK chains its own close handling after this one.

@@ -1,55 +1,30 @@
 /**
- * MCP logging for one server (one session): `logging/setLevel` sets the session's minimum level
- * (default `info`), and every host log line at or above it is sent to the client as a
- * `notifications/message`. Works the same over stdio and HTTP.
+ * MCP logging for one server (one session). The SDK's `Server` handles `logging/setLevel` (the
+ * server declares the `logging` capability) and drops a message below the level its client chose;
+ * until the client chooses, the SDK sends every level. A session's logger sends only lines about
+ * that session to that session's client, so no client sees another's lines or session id;
+ * host-wide lines (`log` alone) go to stderr only.
  */
-import { addLogSink, type LogLevel } from "../log.ts";
-import { type LoggingLevel, type McpServer, SetLevelRequestSchema } from "../mcp_sdk.ts";
+import { log, type LogLevel } from "../log.ts";
+import type { LoggingLevel, McpServer } from "../mcp_sdk.ts";
 
-const MCP_LEVELS: readonly LoggingLevel[] = [
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-];
-const FROM_HOST: Record<LogLevel, LoggingLevel> = {
+const MCP_LEVEL: Record<LogLevel, LoggingLevel> = {
   debug: "debug",
   info: "info",
   warn: "warning",
   error: "error",
 };
 
-/** Options for {@link attachMcpLogging}. */
-export interface McpLoggingOptions {
-  /** Level used until the client sends `logging/setLevel` (default `info`). */
-  initial?: LoggingLevel;
-}
+/** Logs a line about one session: to stderr, and to that session's client. */
+export type SessionLog = (level: LogLevel, message: string) => void;
 
-/** Forwards host log lines to the client of `server`; returns the function that stops it. */
-export function attachMcpLogging(server: McpServer, options: McpLoggingOptions = {}): () => void {
-  let minimum: LoggingLevel = options.initial ?? "info";
-  server.server.setRequestHandler(
-    SetLevelRequestSchema,
-    (request: { params: { level: LoggingLevel } }) => {
-      minimum = request.params.level;
-      return {};
-    },
-  );
-  const remove = addLogSink((level, message) => {
-    const mcpLevel = FROM_HOST[level];
-    if (MCP_LEVELS.indexOf(mcpLevel) < MCP_LEVELS.indexOf(minimum)) return;
+/** The logger of `server`'s session (its lines reach its client as `notifications/message`). */
+export function sessionLogger(server: McpServer): SessionLog {
+  return (level, message) => {
+    log(level, message);
     if (!server.isConnected()) return;
-    server.server.sendLoggingMessage({ level: mcpLevel, logger: "mcp-code-mode", data: message })
+    const params = { level: MCP_LEVEL[level], logger: "mcp-code-mode", data: message };
+    server.server.sendLoggingMessage(params, server.server.transport?.sessionId)
       .catch(() => {}); // the session went away: nothing to tell it
-  });
-  const previous = server.server.onclose;
-  server.server.onclose = () => {
-    remove();
-    previous?.();
   };
-  return remove;
 }

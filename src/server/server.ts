@@ -10,9 +10,8 @@ import type { AgentConfig } from "../agent/agent_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
-import { log } from "../log.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
-import { attachMcpLogging } from "./mcp_logging.ts";
+import { sessionLogger } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 
@@ -53,7 +52,7 @@ export function createServer(options: ServerOptions): McpServer {
     { name: "mcp-code-mode", version: SERVER_VERSION },
     { capabilities: { tools: {}, logging: {} } },
   );
-  attachMcpLogging(server);
+  const sessionLog = sessionLogger(server);
   server.registerTool("execute_code", {
     title: "Execute Python code",
     description: executeCodeDescription(options.broker?.servers() ?? []),
@@ -65,9 +64,9 @@ export function createServer(options: ServerOptions): McpServer {
     outputSchema: ExecResultSchema,
     annotations: { readOnlyHint: false, openWorldHint: true },
   }, async ({ code, timeout_ms }: ExecuteInput, extra: { signal: AbortSignal }) => {
-    log("debug", `execute_code started (${code.length} characters).`);
+    sessionLog("debug", `execute_code started (${code.length} characters).`);
     const result = await executor.execute(code, { timeoutMs: timeout_ms, signal: extra.signal });
-    log(
+    sessionLog(
       "debug",
       `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
         `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
