@@ -38,10 +38,9 @@ export function startFakeLlm(): FakeLlm {
     const next = queue.shift() ??
       { status: 500, body: '{"error":{"message":"no scripted reply left"}}' };
     if ("hang" in next) {
-      await new Promise<void>((resolve) => {
-        hanging.add(resolve);
-        req.signal.addEventListener("abort", () => resolve());
-      });
+      // Held until close(). Not released on request.signal: Deno.serve's legacy signal also
+      // aborts on successful responses and warns when read (the "legacy abort" warning).
+      await new Promise<void>((resolve) => hanging.add(resolve));
       return new Response("late", { status: 504 });
     }
     if ("status" in next) {
