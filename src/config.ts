@@ -1,9 +1,13 @@
 /**
  * The configuration file (`mcp_servers.json`): its zod schema, `${VAR}` / `${VAR:-default}`
- * expansion from the environment, and loading with errors that name the file, the JSON path and
- * the fix.
+ * expansion from the environment (plus `${CONFIG_DIR}`, the file's folder, and `${WORKSPACE}`),
+ * relative paths resolved against the file's folder, and loading with errors that name the file,
+ * the JSON path and the fix (unknown keys with a "did you mean" for near misses).
  */
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { expandString, type Lookup } from "./config_expand.ts";
+import { unknownKeysHint } from "./config_keys.ts";
 import { AgentConfigSchema } from "./agent/agent_config.ts";
 import { HttpConfigSchema } from "./http/http_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
@@ -37,7 +41,10 @@ export const SandboxConfigSchema = z.object({
   use_snapshot: z.boolean().default(true)
     .describe("Start children from the memory snapshot (false only to measure cold starts)."),
   cache_dir: z.string().min(1).optional()
-    .describe("Where the Pyodide memory snapshot is cached (default: .cache in the project)."),
+    .describe(
+      "Where the Pyodide memory snapshot is cached (default: .cache in the project); " +
+        "relative to the config file's folder.",
+    ),
 }).strict();
 
 /** Sandbox settings with defaults applied. */
@@ -61,7 +68,8 @@ export const StdioServerSchema = z.object({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).optional(),
-  cwd: z.string().optional(),
+  cwd: z.string().optional()
+    .describe("Working folder of the server process; relative to the config file's folder."),
   ...CommonServerFields,
 }).strict();
 
@@ -80,7 +88,10 @@ export const ServerSchema = z.union([StdioServerSchema, HttpServerSchema]);
 export const ConfigSchema = z.object({
   $schema: z.string().optional(),
   workspace: z.string().min(1).optional()
-    .describe("A folder created at start if missing (for the servers that work in it)."),
+    .describe(
+      "A folder created at start if missing (for the servers that work in it); relative to the " +
+        "config file's folder; other settings can use it as ${WORKSPACE}.",
+    ),
   servers: z.record(z.string().min(1), ServerSchema).default({}),
   sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
   agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
@@ -146,25 +157,45 @@ export function parseConfig(
     const { mcpServers, ...rest } = raw;
     raw = { ...rest, servers: mcpServers };
   }
-  const env = options.env ?? ((name: string) => Deno.env.get(name));
-  const expanded = expand(raw, env, []);
+  const configDir = resolve(dirname(options.path ?? "x"));
+  const expanded = expandConfig(raw, configDir, options.env ?? ((name) => Deno.env.get(name)));
   if (!expanded.ok) return { ok: false, message: `Config file ${path}: ${expanded.message}` };
   const parsed = ConfigSchema.safeParse(expanded.value);
   if (!parsed.success) {
     const lines = parsed.error.issues.slice(0, 5).map((issue) => describeIssue(issue));
     return { ok: false, message: `Config file ${path} is invalid:\n${lines.join("\n")}` };
   }
-  return { ok: true, config: parsed.data, path };
+  return { ok: true, config: resolvePaths(parsed.data, configDir), path };
+}
+
+/** Relative `workspace`, server `cwd` and `sandbox.cache_dir` are relative to the file's folder. */
+function resolvePaths(config: Config, configDir: string): Config {
+  const servers = Object.fromEntries(
+    Object.entries(config.servers).map(([name, server]) => [
+      name,
+      "command" in server && server.cwd
+        ? { ...server, cwd: resolve(configDir, server.cwd) }
+        : server,
+    ]),
+  );
+  return {
+    ...config,
+    servers,
+    ...(config.workspace ? { workspace: resolve(configDir, config.workspace) } : {}),
+    sandbox: config.sandbox.cache_dir
+      ? { ...config.sandbox, cache_dir: resolve(configDir, config.sandbox.cache_dir) }
+      : config.sandbox,
+  };
 }
 
 function readFailure(path: string, error: unknown): string {
   if (error instanceof Deno.errors.NotFound) {
-    return `Config file ${path} was not found; create it (see README, "Configuring servers") ` +
+    return `Config file ${path} was not found; create it (see README, "Configuring") ` +
       "or pass --config PATH.";
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
     return `Config file ${path} cannot be read (${(error as Error).message}); ` +
-      "keep it inside the project folder or grant --allow-read for it.";
+      "grant --allow-read for it (deno task start does).";
   }
   return `Config file ${path} cannot be read: ${(error as Error).message}`;
 }
@@ -173,7 +204,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   let hint = issue.message;
   if (issue.code === "unrecognized_keys") {
-    hint = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove or rename them`;
+    hint = `${unknownKeysHint(ConfigSchema, issue.path, issue.keys)}; remove or rename them`;
   } else if (issue.code === "invalid_union" && issue.path[0] === "servers") {
     // The branch (stdio or HTTP) whose defining key is present explains the mistake best.
     const branch = issue.errors.find((errors) =>
@@ -184,43 +215,57 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     if (branch?.[0]) {
       return describeIssue({ ...branch[0], path: [...issue.path, ...branch[0].path] });
     }
+    const unknown = issue.errors.flat().find((e) => e.code === "unrecognized_keys");
     hint = 'a server needs either "command" (stdio, with optional args/env/cwd) or "url" (HTTP, ' +
       "with optional headers)";
+    if (unknown?.code === "unrecognized_keys") {
+      hint = `${unknownKeysHint(ConfigSchema, issue.path, unknown.keys)}; ${hint}`;
+    }
   }
   return `  at ${where}: ${hint}`;
 }
 
 type Expanded = { ok: true; value: unknown } | { ok: false; message: string };
 
-const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const BUILTINS = new Set(["CONFIG_DIR", "WORKSPACE"]);
 
-function expand(
-  value: unknown,
-  env: (name: string) => string | undefined,
-  path: string[],
-): Expanded {
+/**
+ * Expands the whole file: `workspace` first (it may use `${CONFIG_DIR}` and the environment), then
+ * everything else, where `${WORKSPACE}` is that folder, absolute. The two built-in names take
+ * precedence over the environment.
+ */
+function expandConfig(raw: unknown, configDir: string, env: Lookup): Expanded {
+  const builtins: Record<string, string> = { CONFIG_DIR: configDir };
+  const lookup: Lookup = (name) => BUILTINS.has(name) ? builtins[name] : env(name);
+  if (isRecord(raw) && typeof raw.workspace === "string") {
+    const workspace = expand(raw.workspace, lookup, ["workspace"]);
+    if (!workspace.ok) return workspace;
+    builtins.WORKSPACE = resolve(configDir, String(workspace.value));
+  }
+  return expand(raw, lookup, []);
+}
+
+function expand(value: unknown, lookup: Lookup, path: string[]): Expanded {
   if (typeof value === "string") {
-    let missing: string | undefined;
-    const out = value.replace(VAR_PATTERN, (_all, name: string, fallback?: string) => {
-      const found = env(name);
-      if (found !== undefined && found !== "") return found;
-      if (fallback !== undefined) return fallback;
-      missing ??= name;
-      return "";
-    });
-    if (missing !== undefined) {
+    const r = expandString(value, lookup);
+    if (r.ok) return { ok: true, value: r.value };
+    const where = `at ${path.join(".") || "(top level)"}`;
+    if (r.missing === "WORKSPACE") {
       return {
         ok: false,
-        message: `at ${path.join(".") || "(top level)"}: environment variable ${missing} is not ` +
-          `set; set it (or in .env), or write \${${missing}:-default}.`,
+        message: `${where}: \${WORKSPACE} is the "workspace" setting, which is not set; add it.`,
       };
     }
-    return { ok: true, value: out };
+    return {
+      ok: false,
+      message: `${where}: environment variable ${r.missing} is not set; set it (or in .env), ` +
+        `or write \${${r.missing}:-default}.`,
+    };
   }
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (const [i, item] of value.entries()) {
-      const r = expand(item, env, [...path, String(i)]);
+      const r = expand(item, lookup, [...path, String(i)]);
       if (!r.ok) return r;
       out.push(r.value);
     }
@@ -229,7 +274,7 @@ function expand(
   if (isRecord(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const r = expand(item, env, [...path, key]);
+      const r = expand(item, lookup, [...path, key]);
       if (!r.ok) return r;
       out[key] = r.value;
     }

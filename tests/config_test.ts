@@ -1,9 +1,12 @@
 /**
  * The configuration file: every kind of mistake names the file, the JSON path and the fix;
- * `${VAR}` expansion and Claude Desktop's `mcpServers` alias.
+ * unknown keys with a "did you mean"; `${VAR}` expansion (with `${CONFIG_DIR}`, `${WORKSPACE}` and
+ * nested defaults), relative paths against the file's folder, and Claude Desktop's `mcpServers`.
  */
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
 import { parseConfig } from "../src/config.ts";
+import { editDistance, nearest } from "../src/config_keys.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];
 
@@ -18,7 +21,10 @@ function fails(text: string, pattern: RegExp, vars: Record<string, string> = {})
 
 Deno.test("config: invalid JSON", () => fails('{"servers": {', /not valid JSON.*fix the syntax/));
 Deno.test("config: unknown top-level key", () =>
-  fails('{"server": {}}', /at \(top level\): unknown key\(s\) "server"; remove or rename/));
+  fails(
+    '{"server": {}}',
+    /at \(top level\): unknown key\(s\) "server" \(did you mean "servers"\?\); remove or rename/,
+  ));
 Deno.test("config: unknown server key", () =>
   fails(
     '{"servers": {"a": {"command": "x", "argz": []}}}',
@@ -97,4 +103,101 @@ Deno.test("config: a bad agent setting names its path", () => {
 
 Deno.test("config: a bad http setting names its path", () => {
   fails('{"http": {"port": "eighty"}}', /at http\.port: .*number/);
+});
+
+Deno.test("config: a misspelt server key is named with the key it resembles", () => {
+  fails(
+    '{"servers": {"a": {"comand": "deno"}}}',
+    /at servers\.a: unknown key\(s\) "comand" \(did you mean "command"\?\); a server needs either "command"/,
+  );
+  fails(
+    '{"servers": {"a": {"url": "https://x.test/mcp", "header": {}}}}',
+    /at servers\.a: unknown key\(s\) "header" \(did you mean "headers"\?\)/,
+  );
+  fails(
+    '{"servers": {"a": {"command": "x", "zzz": 1}}}',
+    /at servers\.a: unknown key\(s\) "zzz"; remove or rename them/,
+  );
+});
+
+Deno.test("config: unknown keys anywhere get a did-you-mean", () => {
+  fails(
+    '{"sandbox": {"pool_sise": 3}}',
+    /at sandbox: unknown key\(s\) "pool_sise" \(did you mean "pool_size"\?\)/,
+  );
+  fails(
+    '{"agent": {"modle": "x"}}',
+    /at agent: unknown key\(s\) "modle" \(did you mean "model"\?\)/,
+  );
+  fails('{"http": {"hots": "x"}}', /at http: unknown key\(s\) "hots" \(did you mean "host"\?\)/);
+  fails(
+    '{"servers": {"a": {"command": "x", "tools": {"alow": []}}}}',
+    /at servers\.a\.tools: unknown key\(s\) "alow" \(did you mean "allow"\?\)/,
+  );
+  fails('{"workspce": "w"}', /unknown key\(s\) "workspce" \(did you mean "workspace"\?\)/);
+});
+
+Deno.test("config: edit distance and the nearest key", () => {
+  assert.equal(editDistance("comand", "command"), 1);
+  assert.equal(editDistance("kitten", "sitting"), 3);
+  assert.equal(editDistance("", "abc"), 3);
+  assert.equal(editDistance("modle", "model"), 1); // a swap of neighbours
+  assert.equal(nearest("comand", ["command", "url"]), "command");
+  assert.equal(nearest("URL", ["command", "url"]), "url");
+  assert.equal(nearest("zzz", ["command", "url"]), undefined);
+  assert.equal(nearest("timeout", ["timeout_ms"]), undefined); // 3 apart: too far for 7 letters
+});
+
+Deno.test("config: ${CONFIG_DIR}, ${WORKSPACE} and nested defaults; paths from the file's folder", () => {
+  const text = JSON.stringify({
+    workspace: "${MY_WORKSPACE:-${CONFIG_DIR}/ws}",
+    servers: {
+      fs: {
+        command: "deno",
+        args: ["--allow-read=${WORKSPACE}", "${CONFIG_DIR}/x", "${UNSET:-${ALSO_UNSET:-deep}}"],
+        env: { FILE: "${WORKSPACE}/memory.jsonl" },
+        cwd: "sub",
+      },
+    },
+    sandbox: { cache_dir: "cache" },
+  });
+  const r = parseConfig(text, { path: "/etc/mcm/conf.json", env: env({ CONFIG_DIR: "/env" }) });
+  assert.ok(r.ok, !r.ok ? r.message : "");
+  if (!r.ok) return;
+  const fs = r.config.servers.fs as { args: string[]; env: Record<string, string>; cwd: string };
+  assert.equal(r.config.workspace, "/etc/mcm/ws");
+  assert.deepEqual(fs.args, ["--allow-read=/etc/mcm/ws", "/etc/mcm/x", "deep"]);
+  assert.deepEqual(fs.env, { FILE: "/etc/mcm/ws/memory.jsonl" });
+  assert.equal(fs.cwd, "/etc/mcm/sub");
+  assert.equal(r.config.sandbox.cache_dir, "/etc/mcm/cache");
+
+  const set = parseConfig(text, { path: "/etc/mcm/conf.json", env: env({ MY_WORKSPACE: "rel" }) });
+  assert.ok(set.ok);
+  if (set.ok) assert.equal(set.config.workspace, "/etc/mcm/rel");
+  const relative = parseConfig('{"workspace": "w"}', { path: "conf/c.json", env: env({}) });
+  assert.ok(relative.ok);
+  if (relative.ok) assert.equal(relative.config.workspace, resolve("conf/w"));
+});
+
+Deno.test("config: ${WORKSPACE} without a workspace setting says what to add", () =>
+  fails(
+    '{"servers": {"a": {"command": "x", "args": ["${WORKSPACE}"]}}}',
+    /at servers\.a\.args\.0: \$\{WORKSPACE\} is the "workspace" setting, which is not set; add it/,
+    { WORKSPACE: "/from/the/environment" },
+  ));
+
+Deno.test("config: a ${ that starts no complete reference is kept as written", () => {
+  const r = parseConfig(
+    JSON.stringify({ servers: { a: { command: "x", args: ["${", "${1}", "${A:-b", "$A"] } } }),
+    { env: env({ A: "a" }) },
+  );
+  assert.ok(r.ok, !r.ok ? r.message : "");
+  if (r.ok) {
+    assert.deepEqual((r.config.servers.a as { args: string[] }).args, [
+      "${",
+      "${1}",
+      "${A:-b",
+      "$A",
+    ]);
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * What the model sees about the tools without asking: the `execute_code` description (how to call
  * tools plus a compact index of server and tool names, capped so it stays small however many tools
- * exist), and the rendering of `search_tools` results at three levels of detail.
+ * exist; a server's description, which says how its paths work, when there is room), and the
+ * rendering of `search_tools` results at three levels of detail.
  */
 import type { CatalogEntry, ServerSummary } from "../broker/broker.ts";
 import { renderSummary } from "./python_stub.ts";
@@ -26,6 +27,8 @@ const TOOLS_HOWTO = [
 /** Characters of the tool index kept in the description (tool names run 3 to 5 characters a token). */
 export const INDEX_BUDGET_CHARS = 660;
 const MIN_SHARE = 60;
+/** Most characters of a server's description shown in the index. */
+const DESCRIPTION_CHARS = 110;
 
 /** The `execute_code` description with the tool index. */
 export function executeCodeDescription(servers: readonly ServerSummary[]): string {
@@ -40,7 +43,7 @@ export function executeCodeDescription(servers: readonly ServerSummary[]): strin
       lines.push(`- ${server.pyName}: unavailable (${truncate(server.reason, 40)})`);
       continue;
     }
-    let line = `- ${server.pyName}: `;
+    let line = `- ${server.pyName}${about(server.description, share)}: `;
     let shown = 0;
     for (const name of server.tools) {
       const piece = (shown ? ", " : "") + name;
@@ -76,6 +79,13 @@ export function renderResults(entries: readonly CatalogEntry[], detail: Detail):
     }
     return `# tools.${e.ref.py_server}\n${e.stub.text}`;
   }).join(detail === "full" ? "\n\n" : "\n");
+}
+
+/** The server's description (how its paths work, say) when its share of the index has room. */
+function about(description: string | undefined, share: number): string {
+  const room = Math.min(DESCRIPTION_CHARS, Math.floor(share / 2));
+  const text = description?.trim().replace(/\s+/g, " ");
+  return text && room >= 40 ? ` (${truncate(text, room)})` : "";
 }
 
 function truncate(text: string, max: number): string {

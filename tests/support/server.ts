@@ -30,6 +30,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra `deno run` flags (e.g. `--allow-net=…` for HTTP upstreams). */
   flags?: string[];
+  /** An existing config file, used as it is (instead of `config`). */
+  configPath?: string;
+  /** Working directory of the server process (default: the project folder). */
+  cwd?: string;
 }
 
 /** Writes a config file under .cache/tests and returns its path (relative to the root). */
@@ -42,18 +46,21 @@ export function writeConfig(config: Record<string, unknown>): string {
 
 /** Starts the server with `config` and connects a client. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const configPath = writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
+  const written = options.configPath
+    ? undefined
+    : writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
+  const configPath = options.configPath ?? `${root}${written}`;
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
     args: [
       "run",
       ...taskFlags("start"),
       ...(options.flags ?? []),
-      "main.ts",
+      `${root}main.ts`,
       "--config",
       configPath,
     ],
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: { ...Deno.env.toObject(), ...options.env },
     stderr: "pipe",
   });
@@ -70,7 +77,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     close: async () => {
       await client.close();
       await waitForExit(pid, 10_000);
-      await Deno.remove(`${root}${configPath}`).catch(() => {});
+      if (written) await Deno.remove(`${root}${written}`).catch(() => {});
     },
   };
 }
