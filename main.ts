@@ -3,11 +3,13 @@
  * sandbox, and serves MCP over stdio until stdin ends, or over Streamable HTTP, until a signal
  * arrives. Every way of stopping goes through one {@link shutdown}.
  */
+import "./src/preflight.ts"; // first: one line instead of a stack trace when run without flags
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { type McpServer, StdioServerTransport } from "./src/mcp_sdk.ts";
 import { Broker } from "./src/broker/broker.ts";
 import { type Config, loadConfig } from "./src/config.ts";
+import { envFilesFor, loadEnvFiles } from "./src/env_file.ts";
 import { bindRefusal } from "./src/http/guards.ts";
 import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
@@ -28,7 +30,7 @@ Options:
   --port N            HTTP port (default 8080; 0 picks a free one)
   --stateless         HTTP without sessions
   --help              show this help
-  --version       print the version
+  --version           print the version
 `;
 
 /** What the command line asked for, once the flags are valid. */
@@ -56,6 +58,7 @@ type ShutdownStep = () => Promise<unknown>;
 export async function main(): Promise<number | "serving"> {
   const options = await readFlags(Deno.args);
   if (typeof options === "number") return options;
+  await loadEnvFiles(envFilesFor(options.configPath));
   const loaded = await loadConfig(options.configPath);
   if (!loaded.ok) {
     log("error", loaded.message);

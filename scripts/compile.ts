@@ -11,13 +11,14 @@
 import { SandboxConfigSchema } from "../src/config.ts";
 import { EMBEDDED_SNAPSHOT } from "../src/sandbox_host/paths.ts";
 import { ensureSnapshot } from "../src/sandbox_host/snapshot.ts";
+import { taskFlags } from "./task_flags.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 /** Where the binary is written (relative to the project). */
 export const OUTPUT = "dist/mcp-code-mode";
 
-/** Permissions baked into the binary (its sandbox children revoke all of them). */
-const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-net"];
+/** Permissions baked into the binary, those of `deno task start` (its sandbox children revoke all). */
+const PERMISSIONS = taskFlags("start").filter((flag) => flag.startsWith("--allow-"));
 /** Files read at run time rather than imported; modules reached by import are embedded anyway. */
 const INCLUDE = [
   EMBEDDED_SNAPSHOT,

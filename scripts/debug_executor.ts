@@ -31,8 +31,7 @@ if (values.help || (!values.code && !positionals.length)) {
 }
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
-// The agent talks to an LLM over HTTP: start the server with network access for it.
-const flags = taskFlags(values.code ? "start" : "start:net");
+const flags = taskFlags("start");
 const transport = new StdioClientTransport({
   command: Deno.execPath(),
   args: ["run", ...flags, "main.ts", ...(values.config ? ["--config", values.config] : [])],

@@ -63,7 +63,6 @@ Deno.test({
         OPENAI_BASE_URL: llm.baseURL,
         MCP_CODE_MODE_MODEL: "test-model",
       },
-      flags: ["--allow-net=127.0.0.1"],
     });
     try {
       await t.step("execute_code works next to it (and the pool is warm)", async () => {

@@ -60,7 +60,6 @@ Deno.test({
           },
           sandbox: { pool_size: 1 },
         },
-        flags: ["--allow-net=127.0.0.1"],
       });
       try {
         await t.step("a tool over Streamable HTTP", async () => {
@@ -78,13 +77,14 @@ Deno.test({
       }
 
       await t.step(
-        "without --allow-net the upstream is unavailable and the fix is named",
+        "without net access the upstream is unavailable and the fix is named",
         async () => {
           const denied = await startServer({
             config: {
               servers: { web: { url: `http://127.0.0.1:${http.port}/mcp` } },
               sandbox: { pool_size: 1 },
             },
+            flags: ["--deny-net=127.0.0.1"], // deno task start allows the network
           });
           try {
             const { tools } = await denied.client.listTools();

@@ -234,7 +234,7 @@ function llmError(
     return {
       code: "LLM_ERROR",
       message: `The server may not connect to the LLM endpoint ${denied[1]}: start it with ` +
-        `--allow-net=${denied[1]} (or deno task start:net).`,
+        `--allow-net=${denied[1]} (deno task start allows the network).`,
     };
   }
   return {
