@@ -67,3 +67,25 @@ Deno.test("committed config: every server answers, started from another folder",
     await Deno.remove(elsewhere, { recursive: true });
   }
 });
+
+Deno.test("quick start: deno task debug --code examples/report.py works with the committed config", async () => {
+  const workspace = await Deno.makeTempDir({ prefix: "mcm-workspace-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "debug", "--code", "examples/report.py"],
+      cwd: root,
+      env: { MCP_CODE_MODE_WORKSPACE: workspace },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(text, /→ ok in [\d.]+ ms, 4 tool call\(s\)/);
+    assert.match(text, /result: \{"files":2,"entities":1,"note":true\}/);
+    assert.doesNotMatch(stderr, /warn/i, stderr);
+    assert.match(await Deno.readTextFile(`${workspace}/hello.txt`), /^Hello from code mode/);
+  } finally {
+    await Deno.remove(workspace, { recursive: true });
+  }
+});
