@@ -152,7 +152,8 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
     return 1;
   }
   const executor = created.executor;
-  const newServer = () => createServer({ executor, broker, agent: config.agent });
+  const newServer = () =>
+    createServer({ executor, broker, agent: config.agent, approval: config.approval });
   return { config, configPath, executor, broker, newServer };
 }
 

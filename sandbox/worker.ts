@@ -145,6 +145,9 @@ async function pump(): Promise<void> {
 
 function toolReply(line: string): { call_id: number; text: string } | null {
   const message = parseJson(line) as HostMessage;
+  // While a person is asked to approve a call the host stops the deadline's clock, here too.
+  if (message.type === "pause") watchdog.pause();
+  if (message.type === "resume") watchdog.arm(message.deadline_ms);
   if (message.type !== "tool_result") return null;
   const body = message.ok
     ? { ok: true, value: message.value }
@@ -177,7 +180,7 @@ const output = new OutputCapture(limits, () => {
 });
 pyodide.setStdout({ write: (bytes: Uint8Array) => output.write("stdout", bytes), isatty: false });
 pyodide.setStderr({ write: (bytes: Uint8Array) => output.write("stderr", bytes), isatty: false });
-const armWatchdog = createWatchdog();
+const watchdog = createWatchdog();
 send({ type: "ready" });
 
 // Wait for the one run; after it starts, stdin is read only for tool answers (see callSync).
@@ -185,7 +188,7 @@ for (let line = await reader.readLine(); line !== null; line = await reader.read
   const message = parseJson(line) as HostMessage;
   if (message.type === "run") {
     runId = message.id;
-    armWatchdog(message.deadline_ms ?? 2 ** 31 - 1);
+    watchdog.arm(message.deadline_ms ?? 2 ** 31 - 1);
     await runProgram(message.code, message.tools, message.policy ?? null);
   }
 }
@@ -224,17 +227,27 @@ async function execute(
  * timer on a second thread (a Worker from a blob URL, which needs no permission) raises SIGINT in
  * Pyodide's interrupt buffer, which the interpreter checks even in a tight loop. The host still
  * kills the child if that does not end the run; a child whose host died exits when its answer
- * cannot be written. Created before `ready` (starting a thread costs ~20 ms); armed per run.
+ * cannot be written. Created before `ready` (starting a thread costs ~20 ms); armed per run,
+ * paused while the host waits for a person's approval and armed again with the time left.
  */
-function createWatchdog(): (deadlineMs: number) => void {
+function createWatchdog(): { arm: (deadlineMs: number) => void; pause: () => void } {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
   pyodide.setInterruptBuffer(interrupt);
-  const source = "onmessage = (e) => { const view = new Int32Array(e.data.buffer); " +
-    "const stop = () => Atomics.store(view, 0, 2); const parent = Deno.ppid; " +
-    "setTimeout(stop, e.data.ms); setInterval(() => { if (Deno.ppid !== parent) stop(); }, 250); };";
+  const source = "let stop; let timer; onmessage = (e) => { const d = e.data; " +
+    "if (d.buffer) { const view = new Int32Array(d.buffer); " +
+    "stop = () => Atomics.store(view, 0, 2); const parent = Deno.ppid; " +
+    "setInterval(() => { if (Deno.ppid !== parent) stop(); }, 250); } " +
+    "clearTimeout(timer); if (d.ms !== undefined) timer = setTimeout(stop, d.ms); };";
   const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
   const thread = new Worker(url, { type: "module" });
-  return (ms) => thread.postMessage({ buffer: interrupt.buffer, ms });
+  let started = false;
+  return {
+    arm: (ms) => {
+      thread.postMessage(started ? { ms } : { buffer: interrupt.buffer, ms });
+      started = true;
+    },
+    pause: () => thread.postMessage({}),
+  };
 }
 
 async function runProgram(

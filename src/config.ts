@@ -9,6 +9,7 @@ import { z } from "zod";
 import { expandString, type Lookup } from "./config_expand.ts";
 import { unknownKeysHint } from "./config_keys.ts";
 import { AgentConfigSchema } from "./agent/agent_config.ts";
+import { ApprovalConfigSchema, ApproveSchema } from "./approval/approval_config.ts";
 import { HttpConfigSchema } from "./http/http_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
 
@@ -60,6 +61,7 @@ const CommonServerFields = {
   enabled: z.boolean().default(true),
   tools: ToolFilterSchema.optional(),
   timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  approve: ApproveSchema.optional(),
 };
 
 /** An upstream MCP server run as a child process over stdio. */
@@ -97,6 +99,7 @@ export const ConfigSchema = z.object({
   agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
   policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({})),
   http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
+  approval: ApprovalConfigSchema.default(() => ApprovalConfigSchema.parse({})),
 }).strict();
 
 /** The configuration with defaults applied. */

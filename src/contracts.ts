@@ -120,6 +120,8 @@ export const ExecResultSchema = z.object({
   tool_calls: z.array(ToolCallRecordSchema),
   duration_ms: z.number(),
   truncated: z.boolean().optional(),
+  execution_id: z.string().optional()
+    .describe("This execution's id (the audit log names it in every line)."),
 });
 
 /** What an execution returns. */
@@ -142,19 +144,30 @@ export const ToolRefSchema = z.object({
   py_name: z.string().describe("Python identifier of the function."),
   doc: z.string().describe("Docstring (help() shows it)."),
   signature: z.string().optional().describe("Python signature, e.g. `(*, path: str) -> str`."),
+  needs_approval: z.boolean().optional()
+    .describe("A person is asked before each call (the server's `approve` setting)."),
 });
 
 /** A tool the Python code may call. */
 export type ToolRef = z.infer<typeof ToolRefSchema>;
+
+/** What the executor tells a dispatcher about the run a call comes from. */
+export interface CallContext {
+  /** Aborts when the run settles (or is cancelled). */
+  signal: AbortSignal;
+  /** The execution's id (as in {@link ExecResult}'s `execution_id`). */
+  execution?: string;
+  /**
+   * Stops the run's clock (its deadline, in the host and in the child) while a person is asked;
+   * returns the function that starts it again. Absent where nothing can be paused.
+   */
+  pauseDeadline?: () => () => void;
+}
 
 /** Answers the tool calls Python makes (the broker implements it, the executor consumes it). */
 export interface ToolDispatcher {
   /** The tools Python may call in the next run. */
   catalog(): ToolRef[];
   /** Performs one call; may throw (the executor turns it into a TOOL_ERROR). */
-  call(
-    ref: ToolRef,
-    args: Record<string, unknown>,
-    options: { signal: AbortSignal },
-  ): Promise<ToolOutcome>;
+  call(ref: ToolRef, args: Record<string, unknown>, options: CallContext): Promise<ToolOutcome>;
 }

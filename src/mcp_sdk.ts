@@ -21,7 +21,9 @@ export type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 export type { Transport as ClientTransport } from "@modelcontextprotocol/sdk/shared/transport.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export {
+  ElicitRequestSchema,
   EmptyResultSchema,
+  ErrorCode as McpErrorCode,
   LoggingMessageNotificationSchema,
   SetLevelRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";

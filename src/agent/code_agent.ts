@@ -8,7 +8,7 @@
 import OpenAI from "openai";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
-import type { ExecResult } from "../contracts.ts";
+import type { ExecResult, ToolDispatcher } from "../contracts.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { AgentSettings } from "./agent_config.ts";
 import { extractCode } from "./extract_code.ts";
@@ -60,6 +60,8 @@ export interface AgentOptions {
   /** Overrides settings.max_iterations. */
   maxIterations?: number;
   signal?: AbortSignal;
+  /** Answers the programs' tool calls instead of the executor's own (approvals, audit). */
+  dispatcher?: ToolDispatcher;
   /** Told after every iteration (for MCP progress notifications). */
   onProgress?: (done: number, total: number, message: string) => void | Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function runAgent(task: string, options: AgentOptions): Promise<Age
     const remaining = Math.max(1000, settings.timeout_ms - (performance.now() - started));
     last = await executor.execute(code, {
       signal,
+      dispatcher: options.dispatcher,
       timeoutMs: Math.min(remaining, executor.config.timeout_ms),
     });
     iterations.push({ iteration: i, code, result: last });

@@ -9,6 +9,7 @@ import { log } from "../log.ts";
 import { AjvJsonSchemaValidator, type Tool } from "../mcp_sdk.ts";
 import { type PythonStub, renderStub } from "../formatting/python_stub.ts";
 import type { ToolDispatcher, ToolOutcome, ToolRef } from "../contracts.ts";
+import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { Upstream } from "./upstream.ts";
@@ -156,7 +157,8 @@ export class Broker implements ToolDispatcher {
       const names = assignIdentifiers(tools.map((t) => t.name));
       for (const tool of tools) {
         const pyName = names.get(tool.name)!;
-        const stub = renderStub(tool, { pyName, pyServer });
+        const approve = needsApproval(upstream.config.approve, tool, matches);
+        const stub = renderStub(tool, { pyName, pyServer, needsApproval: approve });
         entries.push({
           ref: {
             server: upstream.name,
@@ -165,6 +167,7 @@ export class Broker implements ToolDispatcher {
             py_name: pyName,
             doc: stub.doc,
             signature: stub.signature,
+            ...(approve ? { needs_approval: true } : {}),
           },
           tool,
           stub,

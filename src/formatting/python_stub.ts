@@ -32,7 +32,14 @@ export interface StubOptions {
   pyName: string;
   /** Python identifier of the server namespace (for the qualified name in examples). */
   pyServer: string;
+  /** A person must approve each call (marked `# needs approval`). */
+  needsApproval?: boolean;
 }
+
+/** The mark of a tool whose calls a person must approve. */
+export const APPROVAL_MARK = "# needs approval";
+const APPROVAL_DOC = "Needs approval: a person is asked before each call; when they refuse, the " +
+  "call is not made and ToolError is raised with code APPROVAL_DENIED.";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_DEPTH = 3;
@@ -70,6 +77,7 @@ export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
   const lines: string[] = [];
   const description = (tool.description ?? "").trim();
   lines.push(description || `Calls the upstream tool "${tool.name}".`);
+  if (options.needsApproval) lines.push("", APPROVAL_DOC);
   if (argDocs.length) lines.push("", "Args:", ...argDocs.map((d) => d.slice(4)));
   if (tool.outputSchema) {
     const out = asObject(tool.outputSchema);
@@ -94,7 +102,9 @@ export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
       `or await tools.${options.pyServer}.${options.pyName}.aio(...).`,
   );
   const doc = lines.join("\n");
-  const text = `def ${options.pyName}${signature}:\n    """${
+  const text = `${
+    options.needsApproval ? APPROVAL_MARK + "\n" : ""
+  }def ${options.pyName}${signature}:\n    """${
     indent(escapeDoc(doc), "    ").trimStart()
   }\n    """`;
   return { signature, doc, text };
@@ -104,7 +114,9 @@ export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
 export function renderSummary(tool: StubTool, options: StubOptions): string {
   const stub = renderStub(tool, options);
   const first = firstSentence(tool.description ?? "");
-  return `def ${options.pyName}${stub.signature}: ...${first ? `  # ${first}` : ""}`;
+  const mark = options.needsApproval ? `  ${APPROVAL_MARK}${first ? ";" : ""}` : "";
+  const comment = first ? `${mark ? " " : "  # "}${first}` : "";
+  return `def ${options.pyName}${stub.signature}: ...${mark}${comment}`;
 }
 
 /** The Python type annotation for a JSON Schema. */

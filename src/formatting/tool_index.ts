@@ -24,14 +24,20 @@ const TOOLS_HOWTO = [
   "`help(tools.<server>.<tool>)`. Do every step in one program; print or return a compact summary.",
 ].join(" ");
 
+const APPROVAL_NOTE = "Some tools need a person's approval (`# needs approval`); a refused call " +
+  "raises `ToolError` with code APPROVAL_DENIED.";
+
 /** Characters of the tool index kept in the description (tool names run 3 to 5 characters a token). */
 export const INDEX_BUDGET_CHARS = 660;
 const MIN_SHARE = 60;
 /** Most characters of a server's description shown in the index. */
 const DESCRIPTION_CHARS = 110;
 
-/** The `execute_code` description with the tool index. */
-export function executeCodeDescription(servers: readonly ServerSummary[]): string {
+/** The `execute_code` description with the tool index (and a note when some tools need approval). */
+export function executeCodeDescription(
+  servers: readonly ServerSummary[],
+  options: { approvals?: boolean } = {},
+): string {
   if (!servers.length) return BASE;
   // Every listed server gets an equal share of the budget, so none disappears behind another.
   const listed = servers.slice(0, Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)));
@@ -63,7 +69,8 @@ export function executeCodeDescription(servers: readonly ServerSummary[]): strin
       }, use search_tools`,
     ]
     : [];
-  return `${BASE} ${TOOLS_HOWTO}\nTools:\n${[...lines, ...tail].join("\n")}`;
+  const howto = options.approvals ? `${TOOLS_HOWTO} ${APPROVAL_NOTE}` : TOOLS_HOWTO;
+  return `${BASE} ${howto}\nTools:\n${[...lines, ...tail].join("\n")}`;
 }
 
 /** Renders search results at the requested detail. */
@@ -72,7 +79,11 @@ export function renderResults(entries: readonly CatalogEntry[], detail: Detail):
     return "No tool matches; try other words, or search_tools with an empty query to list all.";
   }
   return entries.map((e) => {
-    const options = { pyName: e.ref.py_name, pyServer: e.ref.py_server };
+    const options = {
+      pyName: e.ref.py_name,
+      pyServer: e.ref.py_server,
+      needsApproval: e.ref.needs_approval,
+    };
     if (detail === "names") return `tools.${e.ref.py_server}.${e.ref.py_name}`;
     if (detail === "signatures") {
       return `# tools.${e.ref.py_server}\n${renderSummary(e.tool, options)}`;

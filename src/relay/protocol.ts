@@ -85,6 +85,10 @@ export type HostMessage =
     /** After this many ms the child interrupts Python (KeyboardInterrupt → TIMEOUT, output kept). */
     deadline_ms?: number;
   }
+  /** Stop the deadline's clock (a person is being asked to approve a tool call). */
+  | { type: "pause" }
+  /** Start it again: the child interrupts Python after `deadline_ms` more ms. */
+  | { type: "resume"; deadline_ms: number }
   | ToolResultMessage;
 
 /** Host → child: the outcome of one tool call. */

@@ -72,8 +72,14 @@ export class Executor {
     return { ok: true, executor };
   }
 
-  /** Runs `code` and resolves to its result; never throws. */
+  /** Runs `code` and resolves to its result (with its `execution_id`); never throws. */
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecResult> {
+    const executionId = options.executionId ?? crypto.randomUUID();
+    const result = await this.#execute(code, { ...options, executionId });
+    return { ...result, execution_id: executionId };
+  }
+
+  async #execute(code: string, options: ExecuteOptions): Promise<ExecResult> {
     const started = performance.now();
     if (this.policy.enabled) {
       // Size is checked here, before any child is used; imports and names in the child.

@@ -15,6 +15,7 @@ import type { SandboxConfig } from "../config.ts";
 import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
 import { type ChildMessage, type ChildRunResult, toolResultMessage } from "../relay/protocol.ts";
 import type { ChildEvent, SandboxChild } from "./child.ts";
+import { Deadline } from "./deadline.ts";
 import {
   CANCELLED_MESSAGE,
   crashMessage,
@@ -42,6 +43,10 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Cancels the run (CANCELLED; the child is killed). */
   signal?: AbortSignal;
+  /** Answers this run's tool calls instead of the executor's dispatcher (e.g. asking approval). */
+  dispatcher?: ToolDispatcher;
+  /** The execution's id (default: a fresh UUID). */
+  executionId?: string;
 }
 
 type ToolCall = Extract<ChildMessage, { type: "tool_call" }>;
@@ -68,24 +73,30 @@ export class Run {
   #done = false;
   #timers: ReturnType<typeof setTimeout>[] = [];
   #timeoutMessage = "";
+  #deadline: Deadline | undefined;
+  #dispatcher: ToolDispatcher;
+  #executionId = "";
 
   constructor(context: RunContext, child: SandboxChild) {
     this.#context = context;
     this.#child = child;
+    this.#dispatcher = context.dispatcher;
   }
 
   /** Sends `code` to the child; resolves when the run settles (never rejects). */
   start(code: string, options: RunOptions = {}): Promise<ExecResult> {
-    const { config, policy, dispatcher } = this.#context;
+    const { config, policy } = this.#context;
     const result = new Promise<ExecResult>((resolve) => (this.#resolve = resolve));
-    const tools = dispatcher.catalog();
+    this.#dispatcher = options.dispatcher ?? this.#dispatcher;
+    this.#executionId = options.executionId ?? crypto.randomUUID();
+    const tools = this.#dispatcher.catalog();
     for (const ref of tools) this.#catalog.set(key(ref.server, ref.tool), ref);
     this.#child.onEvent((event) => this.#onEvent(event));
     const timeout = Math.min(options.timeoutMs ?? config.timeout_ms, config.max_timeout_ms);
     this.#watch(timeout, options.signal);
     this.#child.send({
       type: "run",
-      id: crypto.randomUUID(),
+      id: this.#executionId,
       code,
       tools,
       policy: runPolicy(policy),
@@ -104,9 +115,16 @@ export class Run {
     this.#timeoutMessage = timeoutMessage(timeout);
     // The child interrupts Python itself at the deadline (so the output so far and the place it
     // was stuck come back); the host kills it if that does not end the run within the grace.
-    this.#timers.push(
-      setTimeout(() => this.stop("TIMEOUT", this.#timeoutMessage), timeout + TIMEOUT_GRACE_MS),
-    );
+    // While a person is asked to approve a call the deadline is paused, here and in the child.
+    this.#deadline = new Deadline({
+      ms: timeout,
+      onExpire: () =>
+        this.#timers.push(
+          setTimeout(() => this.stop("TIMEOUT", this.#timeoutMessage), TIMEOUT_GRACE_MS),
+        ),
+      onPause: () => void this.#child.send({ type: "pause" }),
+      onResume: (ms) => void this.#child.send({ type: "resume", deadline_ms: ms }),
+    });
     this.#scheduleMemoryCheck(RSS_FIRST_POLL_MS);
     if (!signal) return;
     if (signal.aborted) return this.stop("CANCELLED", CANCELLED_MESSAGE);
@@ -167,7 +185,11 @@ export class Run {
 
   async #dispatch(ref: ToolRef, args: Record<string, unknown>): Promise<ToolOutcome> {
     try {
-      return await this.#context.dispatcher.call(ref, args, { signal: this.#aborter.signal });
+      return await this.#dispatcher.call(ref, args, {
+        signal: this.#aborter.signal,
+        execution: this.#executionId,
+        pauseDeadline: () => this.#deadline?.pause() ?? (() => {}),
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, code: "TOOL_ERROR", message };
@@ -212,6 +234,7 @@ export class Run {
   #settle(result: ExecResult): void {
     if (this.#done) return;
     this.#done = true;
+    this.#deadline?.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#aborter.abort();
     this.#child.kill();

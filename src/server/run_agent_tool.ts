@@ -8,6 +8,8 @@ import { runAgent } from "../agent/code_agent.ts";
 import type { Broker } from "../broker/broker.ts";
 import type { McpServer } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
+import type { ToolDispatcher } from "../contracts.ts";
+import type { RequestInfo } from "./approval_setup.ts";
 
 /** Options for {@link registerRunAgent}. */
 export interface RunAgentOptions {
@@ -16,6 +18,8 @@ export interface RunAgentOptions {
   agent: AgentConfig;
   /** Reads the environment (OPENAI_API_KEY …) at call time. */
   env?: (name: string) => string | undefined;
+  /** The dispatcher of one request (approvals asked through its client). */
+  dispatcher?: (request: RequestInfo) => ToolDispatcher | undefined;
 }
 
 interface RunAgentInput {
@@ -23,7 +27,7 @@ interface RunAgentInput {
   max_iterations?: number;
 }
 
-interface ToolExtra {
+interface ToolExtra extends RequestInfo {
   signal: AbortSignal;
   _meta?: { progressToken?: string | number };
   sendNotification: (notification: {
@@ -59,6 +63,7 @@ export function registerRunAgent(server: McpServer, options: RunAgentOptions): v
       settings: resolved.settings,
       maxIterations: max_iterations,
       signal: extra.signal,
+      dispatcher: options.dispatcher?.(extra),
       // Awaited, and followed by a short pause: the SDK's client handles a notification a
       // microtask later than a response, so one that arrives in the same read as the result is
       // dropped (its progress handler is gone by then).

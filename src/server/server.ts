@@ -7,10 +7,12 @@ import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
 import { ExecResultSchema } from "../contracts.ts";
 import type { AgentConfig } from "../agent/agent_config.ts";
+import type { ApprovalConfig } from "../approval/approval_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
+import { approvalGates, type RequestInfo } from "./approval_setup.ts";
 import { sessionLogger } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
@@ -28,6 +30,8 @@ export interface ServerOptions {
   agent?: AgentConfig;
   /** Largest code accepted, in characters. */
   maxCodeChars?: number;
+  /** Approvals and the audit log (defaults: nobody asked, no log). */
+  approval?: ApprovalConfig;
 }
 
 /** Arguments of `execute_code`. */
@@ -53,9 +57,12 @@ export function createServer(options: ServerOptions): McpServer {
     { capabilities: { tools: {}, logging: {} } },
   );
   const sessionLog = sessionLogger(server);
+  const gateFor = approvalGates(server, options.broker, options.approval);
   server.registerTool("execute_code", {
     title: "Execute Python code",
-    description: executeCodeDescription(options.broker?.servers() ?? []),
+    description: executeCodeDescription(options.broker?.servers() ?? [], {
+      approvals: options.broker?.entries.some((e) => e.ref.needs_approval),
+    }),
     inputSchema: z.object({
       code: z.string().min(1).max(maxChars).describe("The Python program to run."),
       timeout_ms: z.number().int().min(100).max(executor.config.max_timeout_ms).optional()
@@ -63,9 +70,13 @@ export function createServer(options: ServerOptions): McpServer {
     }),
     outputSchema: ExecResultSchema,
     annotations: { readOnlyHint: false, openWorldHint: true },
-  }, async ({ code, timeout_ms }: ExecuteInput, extra: { signal: AbortSignal }) => {
+  }, async ({ code, timeout_ms }: ExecuteInput, extra: RequestInfo & { signal: AbortSignal }) => {
     sessionLog("debug", `execute_code started (${code.length} characters).`);
-    const result = await executor.execute(code, { timeoutMs: timeout_ms, signal: extra.signal });
+    const result = await executor.execute(code, {
+      timeoutMs: timeout_ms,
+      signal: extra.signal,
+      dispatcher: gateFor(extra),
+    });
     sessionLog(
       "debug",
       `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
@@ -103,7 +114,12 @@ export function createServer(options: ServerOptions): McpServer {
     };
   });
   if (options.agent) {
-    registerRunAgent(server, { executor, broker: options.broker, agent: options.agent });
+    registerRunAgent(server, {
+      executor,
+      broker: options.broker,
+      agent: options.agent,
+      dispatcher: gateFor,
+    });
   }
   return server;
 }

@@ -97,13 +97,16 @@ export async function startHttpServer(options: StartHttpOptions = {}): Promise<H
 /** Connects an SDK client over Streamable HTTP (with a bearer token when given). */
 export async function connectHttp(
   url: string,
-  options: { token?: string } = {},
+  options: { token?: string; capabilities?: Record<string, unknown> } = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const headers: Record<string, string> = options.token
     ? { Authorization: `Bearer ${options.token}` }
     : {};
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-  const client = new Client({ name: "http-test-client", version: "1.0.0" });
+  const client = new Client(
+    { name: "http-test-client", version: "1.0.0" },
+    options.capabilities ? { capabilities: options.capabilities } : undefined,
+  );
   await client.connect(transport);
   return { client, transport };
 }

@@ -34,6 +34,8 @@ export interface StartOptions {
   configPath?: string;
   /** Working directory of the server process (default: the project folder). */
   cwd?: string;
+  /** Capabilities the client declares (e.g. `{ elicitation: {} }`). */
+  capabilities?: Record<string, unknown>;
 }
 
 /** Writes a config file under .cache/tests and returns its path (relative to the root). */
@@ -66,7 +68,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   });
   let stderr = "";
   transport.stderr?.on("data", (chunk: Uint8Array) => stderr += new TextDecoder().decode(chunk));
-  const client = new Client({ name: "test-client", version: "1.0.0" });
+  const client = new Client(
+    { name: "test-client", version: "1.0.0" },
+    options.capabilities ? { capabilities: options.capabilities } : undefined,
+  );
   await client.connect(transport);
   const pid = transport.pid!;
   return {

@@ -1,0 +1,123 @@
+/**
+ * Asking a person whether one tool call may go ahead: the `elicitation/create` question (message
+ * and requested schema), sent through the MCP request that ran the code, and the mapping of every
+ * possible answer — accept, decline, cancel, no capability, timeout — to a {@link Decision} whose
+ * message tells Python which of them happened.
+ */
+import type { ToolRef } from "../contracts.ts";
+import { McpErrorCode, type McpServer } from "../mcp_sdk.ts";
+import type { ApprovalConfig } from "./approval_config.ts";
+import { summariseArguments } from "./arguments.ts";
+
+/** How long a decision holds. */
+export type Scope = "once" | "execution" | "session";
+
+/** The outcome of asking. */
+export type Decision = { ok: true; scope?: Scope } | { ok: false; message: string };
+
+/** The client's answer to `elicitation/create`. */
+export interface ElicitAnswer {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, unknown>;
+}
+
+/** The `elicitation/create` parameters of a form question. */
+export interface ApprovalQuestion {
+  message: string;
+  requestedSchema: {
+    type: "object";
+    properties: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+}
+
+/** Puts questions to the person behind one MCP request's client. */
+export interface Asker {
+  /** True when the client declared the elicitation (form) capability. */
+  canAsk(): boolean;
+  /** Sends the question; rejects on timeout, cancellation or a closed connection. */
+  ask(
+    question: ApprovalQuestion,
+    options: { timeout: number; signal: AbortSignal },
+  ): Promise<ElicitAnswer>;
+}
+
+/** The {@link Asker} of one request served by `server` (its answers go to that client only). */
+export function mcpAsker(server: McpServer, requestId: string | number): Asker {
+  return {
+    canAsk: () => Boolean(server.server.getClientCapabilities()?.elicitation?.form),
+    ask: (question, { timeout, signal }) =>
+      server.server.elicitInput(
+        { mode: "form", ...question } as never,
+        { relatedRequestId: requestId, timeout, signal },
+      ) as Promise<ElicitAnswer>,
+  };
+}
+
+/** The question about calling `ref` with `args`. */
+export function approvalQuestion(ref: ToolRef, args: Record<string, unknown>): ApprovalQuestion {
+  return {
+    message: `Code running in the sandbox wants to call the tool "${ref.tool}" of the server ` +
+      `"${ref.server}" with ${summariseArguments(args)}. Allow this call?`,
+    requestedSchema: {
+      type: "object",
+      properties: {
+        approve: {
+          type: "boolean",
+          title: "Allow the call",
+          description: `Let ${ref.server}.${ref.tool} run with these arguments.`,
+          default: false,
+        },
+        scope: {
+          type: "string",
+          title: "Remember for",
+          description: "once: this call only; execution: every call of this tool in this run; " +
+            "session: every call of this tool until the session ends.",
+          enum: ["once", "execution", "session"],
+          enumNames: ["This call only", "The rest of this run", "The rest of this session"],
+          default: "once",
+        },
+      },
+      required: ["approve"],
+    },
+  };
+}
+
+/** Asks about one call and maps every answer (or none) to a decision; never throws. */
+export async function askApproval(
+  asker: Asker,
+  ref: ToolRef,
+  args: Record<string, unknown>,
+  options: { config: ApprovalConfig; signal: AbortSignal },
+): Promise<Decision> {
+  const { config, signal } = options;
+  const call = `${ref.server}.${ref.tool}`;
+  const refused = (why: string) =>
+    ({ ok: false, message: `${call} was not called: ${why}` }) as const;
+  if (!asker.canAsk()) {
+    if (config.without_elicitation === "allow") return { ok: true };
+    return refused(
+      "it needs a person's approval and this MCP client cannot ask one (it does not support " +
+        'elicitation). The server\'s setting approval.without_elicitation ("deny") refuses such ' +
+        'calls; set it to "allow" to let them through without asking.',
+    );
+  }
+  let answer: ElicitAnswer;
+  try {
+    answer = await asker.ask(approvalQuestion(ref, args), { timeout: config.timeout_ms, signal });
+  } catch (error) {
+    if (signal.aborted) return refused("the run ended while the approval question was open.");
+    if ((error as { code?: unknown }).code === McpErrorCode.RequestTimeout) {
+      return refused(
+        `no answer to the approval question came within approval.timeout_ms ` +
+          `(${config.timeout_ms} ms).`,
+      );
+    }
+    return refused(`the approval question could not be asked (${(error as Error).message}).`);
+  }
+  if (answer.action === "decline") return refused("the person declined it.");
+  if (answer.action === "cancel") return refused("the person dismissed the question (cancel).");
+  if (answer.content?.approve !== true) return refused("the person answered approve = false.");
+  const scope = answer.content.scope;
+  return { ok: true, scope: scope === "execution" || scope === "session" ? scope : "once" };
+}
