@@ -1,11 +1,12 @@
 /**
  * `deno task debug "<task>"` or `deno task debug --code FILE`: an MCP client that starts the
  * server over stdio (the same way a client would), lists its tools, then runs a task through
- * `run_agent` (or a Python file through `execute_code`) and prints every step readably.
+ * `run_agent` (or a Python file through `execute_code`) and prints every step readably. Tool
+ * calls that need a person's approval are asked on the terminal (or approved by `--approve`).
  */
 import { taskFlags } from "./task_flags.ts";
 import { parseArgs } from "node:util";
-import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
+import { Client, ElicitRequestSchema, StdioClientTransport } from "../src/mcp_sdk.ts";
 
 const USAGE = `Usage:
   deno task debug "<task>"          run a task through run_agent (needs OPENAI_API_KEY)
@@ -13,6 +14,7 @@ const USAGE = `Usage:
 Options:
   --config PATH   the server's configuration (default ./mcp_servers.json)
   --quiet         do not print the server's stderr
+  --approve       approve every tool call that asks for approval (default: ask on the terminal)
 `;
 
 const { values, positionals } = parseArgs({
@@ -21,6 +23,7 @@ const { values, positionals } = parseArgs({
     code: { type: "string" },
     config: { type: "string" },
     quiet: { type: "boolean" },
+    approve: { type: "boolean" },
     help: { type: "boolean" },
   },
   allowPositionals: true,
@@ -39,7 +42,11 @@ const transport = new StdioClientTransport({
   env: Deno.env.toObject(),
   stderr: values.quiet ? "ignore" : "inherit",
 });
-const client = new Client({ name: "mcp-code-mode-debug", version: "0.1.0" });
+const client = new Client(
+  { name: "mcp-code-mode-debug", version: "0.1.0" },
+  { capabilities: { elicitation: {} } },
+);
+client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params.message));
 
 const line = (title: string) =>
   console.log(`\n── ${title} ${"─".repeat(Math.max(0, 70 - title.length))}`);
@@ -101,4 +108,25 @@ function printExecution(r: Record<string, unknown>): void {
   if (error) {
     console.log(`${error.code}: ${error.message}${error.traceback ? `\n${error.traceback}` : ""}`);
   }
+}
+
+const SCOPES: Record<string, string> = { y: "once", r: "execution", s: "session" };
+
+/** Answers an approval question: --approve, else the person at the terminal, else no. */
+function answer(message: string) {
+  console.log(`\n? ${message}`);
+  if (values.approve) {
+    console.log("  approved (--approve)");
+    return { action: "accept" as const, content: { approve: true, scope: "once" } };
+  }
+  if (!Deno.stdin.isTerminal()) {
+    console.log("  declined: stdin is not a terminal (pass --approve to approve every call)");
+    return { action: "decline" as const };
+  }
+  const reply = (prompt("  [y]es once, yes for this [r]un, yes for this [s]ession, [n]o:") ?? "")
+    .trim().toLowerCase().slice(0, 1);
+  const scope = SCOPES[reply];
+  return scope
+    ? { action: "accept" as const, content: { approve: true, scope } }
+    : { action: "decline" as const };
 }

@@ -3,8 +3,10 @@
  * tool of every configured server (memory: create then read the graph; filesystem: write, list and
  * read back with a path relative to the workspace, as the tool index describes it). The workspace
  * is a temporary folder (`MCP_CODE_MODE_WORKSPACE`), so the test leaves the repository clean.
+ * The committed config asks a person before destructive calls: the client approves write_file.
  */
 import assert from "node:assert/strict";
+import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
 import { execute, root, startServer } from "./support/server.ts";
 
 const COMMITTED = `${root}mcp_servers.json`;
@@ -30,6 +32,12 @@ async function callsEveryServer(cwd: string) {
     configPath: COMMITTED,
     cwd,
     env: { MCP_CODE_MODE_WORKSPACE: workspace },
+    capabilities: { elicitation: {} },
+  });
+  const asked: string[] = [];
+  server.client.setRequestHandler(ElicitRequestSchema, (request) => {
+    asked.push(request.params.message);
+    return { action: "accept", content: { approve: true } };
   });
   try {
     const tools = (await server.client.listTools()).tools;
@@ -42,6 +50,8 @@ async function callsEveryServer(cwd: string) {
 
     const result = await execute(server, PROGRAM);
     assert.equal(result.ok, true, `${result.text}\n${server.stderr()}`);
+    assert.equal(asked.length, 1, "only write_file needs approval");
+    assert.match(asked[0], /"write_file" of the server "filesystem"/);
     assert.deepEqual(result.result, {
       entities: ["Ada"],
       listed: true,
@@ -72,7 +82,7 @@ Deno.test("quick start: deno task debug --code examples/report.py works with the
   const workspace = await Deno.makeTempDir({ prefix: "mcm-workspace-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "debug", "--code", "examples/report.py"],
+      args: ["task", "debug", "--approve", "--code", "examples/report.py"],
       cwd: root,
       env: { MCP_CODE_MODE_WORKSPACE: workspace },
       stdout: "piped",
@@ -82,6 +92,9 @@ Deno.test("quick start: deno task debug --code examples/report.py works with the
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, stderr);
     assert.match(text, /→ ok in [\d.]+ ms, 4 tool call\(s\)/);
+    // The committed config asks before destructive calls: write_file was asked about, and only it.
+    assert.equal(text.match(/approved \(--approve\)/g)?.length, 1, text);
+    assert.match(text, /\? .*"write_file" of the server "filesystem"/);
     assert.match(text, /result: \{"files":2,"entities":1,"note":true\}/);
     assert.doesNotMatch(stderr, /warn/i, stderr);
     assert.match(await Deno.readTextFile(`${workspace}/hello.txt`), /^Hello from code mode/);
