@@ -160,6 +160,10 @@ Deno.test({
         const listing = (await ask("list directory contents")).structuredContent.results.slice(0, 3)
           .map((x) => x.python);
         assert.ok(listing.includes("tools.filesystem.list_directory"), listing.join());
+        const read = (await ask("read file")).structuredContent.results.map((x) => x.python);
+        assert.equal(read[0], "tools.filesystem.read_text_file", read.join());
+        const deprecated = read.indexOf("tools.filesystem.read_file");
+        assert.ok(deprecated === -1 || deprecated === read.length - 1, read.join());
         const full = await ask("get_sum", "full");
         assert.match(full.content[0].text, /def get_sum\(\*, a: float, b: float\)/);
         assert.match(full.content[0].text, /"""/);

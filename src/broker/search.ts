@@ -1,6 +1,8 @@
 /**
  * Tool search for `search_tools` and the code agent: ranks catalog entries by how well their name,
- * description and server match a free-text query (tf-idf weighted, names weigh most).
+ * description and server match a free-text query (tf-idf weighted, names weigh most). Deprecated
+ * tools (their title or description says so) come after every other match, and the replacement a
+ * deprecated tool names ("Use read_text_file instead") ranks at least as high as it would have.
  */
 import type { CatalogEntry } from "./broker.ts";
 
@@ -50,7 +52,7 @@ export function words(text: string): string[] {
     .filter((w) => w.length > 1 && !STOP_WORDS.has(w));
 }
 
-/** Ranks entries against `query`; an empty query lists them all in name order. */
+/** Ranks entries against `query`; an empty query lists them all in name order (deprecated last). */
 export function searchTools(
   entries: readonly CatalogEntry[],
   query: string,
@@ -61,7 +63,12 @@ export function searchTools(
   );
   const limit = options.limit ?? 10;
   const terms = [...new Set(words(query))];
-  if (!terms.length) return [...pool].sort(byName).slice(0, limit);
+  if (!terms.length) {
+    return [...pool].sort((a, b) =>
+      Number(isDeprecated(a)) - Number(isDeprecated(b)) || byName(a, b)
+    )
+      .slice(0, limit);
+  }
   const docs = pool.map((entry) => ({
     entry,
     name: new Set(words(`${entry.tool.name} ${entry.ref.py_name}`)),
@@ -88,12 +95,40 @@ export function searchTools(
       d.entry.ref.py_name === needle ||
       d.entry.tool.name.toLowerCase() === query.trim().toLowerCase()
     ) score += 10;
-    return { entry: d.entry, score };
+    return { entry: d.entry, score, deprecated: isDeprecated(d.entry) };
   });
+  promoteReplacements(scored);
   return scored.filter((s) => s.score > 0)
-    .sort((a, b) => b.score - a.score || byName(a.entry, b.entry))
+    .sort((a, b) =>
+      Number(a.deprecated) - Number(b.deprecated) || b.score - a.score || byName(a.entry, b.entry)
+    )
     .slice(0, limit)
     .map((s) => s.entry);
+}
+
+interface Scored {
+  entry: CatalogEntry;
+  score: number;
+  deprecated: boolean;
+}
+
+/** Whether the tool's title or description calls it deprecated. */
+export function isDeprecated(entry: CatalogEntry): boolean {
+  return /\bdeprecated\b/i.test(`${entry.tool.title ?? ""} ${entry.tool.description ?? ""}`);
+}
+
+/** Gives the tool a deprecated one points to ("use X instead") the deprecated one's score. */
+function promoteReplacements(scored: Scored[]): void {
+  for (const old of scored) {
+    if (!old.deprecated || old.score <= 0) continue;
+    const name = /\buse\s+`?([A-Za-z0-9_.-]+)`?\s+instead\b/i.exec(old.entry.tool.description ?? "")
+      ?.[1];
+    const replacement = scored.find((s) =>
+      s !== old && s.entry.upstream === old.entry.upstream &&
+      (s.entry.tool.name === name || s.entry.ref.py_name === name)
+    );
+    if (replacement) replacement.score = Math.max(replacement.score, old.score);
+  }
 }
 
 function hasPrefix(set: Set<string>, term: string): boolean {
