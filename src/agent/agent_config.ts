@@ -1,7 +1,7 @@
 /**
  * Settings of the code agent: the `agent` section of `mcp_servers.json` (zod) merged with the
- * environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `MCP_CODE_MODE_MODEL`, loaded from `.env` by
- * Deno's `--env-file`). The key stays in the host: sandbox children get an empty environment.
+ * environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `MCP_CODE_MODE_MODEL`, also from `.env`, see
+ * `src/env_file.ts`). The key stays in the host: sandbox children get an empty environment.
  */
 import { z } from "zod";
 
