@@ -59,3 +59,15 @@ Deno.test("--help: every option's text starts in the same column", async () => {
   const columns = new Set(options.map((line) => /^ {2}--\S+(?: \S+)?\s+/.exec(line)![0].length));
   assert.equal(columns.size, 1, r.out);
 });
+
+Deno.test("a missing config points to a README heading that exists", async () => {
+  const r = await run(
+    ["run", ...taskFlags("start"), "main.ts", "--config", ".cache/tests/none.json"],
+    root,
+  );
+  assert.equal(r.code, 1);
+  const heading = /see README, "([^"]+)"/.exec(r.out)?.[1];
+  assert.ok(heading, r.out);
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  assert.ok(readme.split("\n").includes(`## ${heading}`), `no "## ${heading}" in README.md`);
+});
