@@ -304,8 +304,8 @@ function plain(status: number, message: string, headers: Record<string, string> 
 function listenFailure(config: HttpConfig, error: unknown): string {
   const where = `${config.host}:${config.port}`;
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return `Serving HTTP on ${where} needs network permission: run "deno task start:http" ` +
-      `(loopback only), or add --allow-net=${where} to the deno run flags.`;
+    return `Serving HTTP on ${where} needs network permission: run "deno task start:http", ` +
+      `or add --allow-net=${where} to the deno run flags.`;
   }
   if (error instanceof Deno.errors.AddrInUse) {
     return `Port ${config.port} on ${config.host} is already in use: stop the other server or ` +
