@@ -2,10 +2,18 @@
  * The pure parts of approvals: which calls need approval (rules × annotations × patterns), the
  * `approve` / `approval` settings and the JSON paths their errors name, arguments cut and
  * redacted for the audit log and summarised for the question, the pausable deadline (injected
- * clock), and the `# needs approval` marks of stubs and the execute_code description.
+ * clock), the mapping of every answer to a decision, and the `# needs approval` marks of stubs and the execute_code description.
  */
 import assert from "node:assert/strict";
+import { ApprovalConfigSchema } from "../src/approval/approval_config.ts";
 import { cutArguments, summariseArguments } from "../src/approval/arguments.ts";
+import {
+  askApproval,
+  type Asker,
+  type Decision,
+  type ElicitAnswer,
+} from "../src/approval/elicit.ts";
+import { McpErrorCode } from "../src/mcp_sdk.ts";
 import { needsApproval } from "../src/approval/classify.ts";
 import { allowed } from "../src/broker/broker.ts";
 import { parseConfig } from "../src/config.ts";
@@ -194,4 +202,57 @@ Deno.test("stubs and the description mark tools that need approval", () => {
   }];
   assert.match(executeCodeDescription(servers, { approvals: true }), /APPROVAL_DENIED/);
   assert.doesNotMatch(executeCodeDescription(servers), /APPROVAL_DENIED/);
+});
+
+Deno.test("askApproval: every answer, and no answer, maps to a decision that says which", async () => {
+  const ref = { server: "fs", tool: "write_file", py_server: "fs", py_name: "write_file", doc: "" };
+  const config = ApprovalConfigSchema.parse({ timeout_ms: 5000 });
+  const signal = new AbortController().signal;
+  const asking = (reply: () => Promise<ElicitAnswer>): Asker => ({
+    unavailable: () => undefined,
+    ask: reply,
+  });
+  const decide = (asker: Asker, c = config) => askApproval(asker, ref, {}, { config: c, signal });
+  const answer = (a: ElicitAnswer) => decide(asking(() => Promise.resolve(a)));
+  const denied = async (d: Promise<Decision>) => {
+    const got = await d;
+    assert.ok(!got.ok);
+    return got.message;
+  };
+  assert.deepEqual(await answer({ action: "accept", content: { approve: true } }), {
+    ok: true,
+    scope: "once",
+  });
+  assert.deepEqual(
+    await answer({ action: "accept", content: { approve: true, scope: "session" } }),
+    { ok: true, scope: "session" },
+  );
+  assert.match(
+    await denied(answer({ action: "decline" })),
+    /^fs\.write_file was not called: .*declined/,
+  );
+  assert.match(await denied(answer({ action: "cancel" })), /dismissed the question \(cancel\)/);
+  assert.match(
+    await denied(answer({ action: "accept", content: { approve: false } })),
+    /approve = false/,
+  );
+  const timeout = Object.assign(new Error("Request timed out"), {
+    code: McpErrorCode.RequestTimeout,
+  });
+  assert.match(
+    await denied(decide(asking(() => Promise.reject(timeout)))),
+    /within approval\.timeout_ms \(5000 ms\)/,
+  );
+  const cannot: Asker = {
+    unavailable: () => "it does not support elicitation",
+    ask: () => {
+      throw new Error("not asked");
+    },
+  };
+  assert.match(
+    await denied(decide(cannot)),
+    /cannot be asked \(it does not support elicitation\).*approval\.without_elicitation.*"allow"/,
+  );
+  const allow = ApprovalConfigSchema.parse({ without_elicitation: "allow" });
+  assert.deepEqual(await decide(cannot, allow), { ok: true });
 });

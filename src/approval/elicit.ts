@@ -33,8 +33,8 @@ export interface ApprovalQuestion {
 
 /** Puts questions to the person behind one MCP request's client. */
 export interface Asker {
-  /** True when the client declared the elicitation (form) capability. */
-  canAsk(): boolean;
+  /** Why the client cannot be asked (e.g. it does not declare elicitation); undefined when it can. */
+  unavailable(): string | undefined;
   /** Sends the question; rejects on timeout, cancellation or a closed connection. */
   ask(
     question: ApprovalQuestion,
@@ -42,10 +42,21 @@ export interface Asker {
   ): Promise<ElicitAnswer>;
 }
 
-/** The {@link Asker} of one request served by `server` (its answers go to that client only). */
-export function mcpAsker(server: McpServer, requestId: string | number): Asker {
+/**
+ * The {@link Asker} of one request served by `server` (its answers go to that client only).
+ * Stateless HTTP cannot carry a question: the answer would arrive at another server instance.
+ */
+export function mcpAsker(
+  server: McpServer,
+  requestId: string | number,
+  options: { stateless?: boolean } = {},
+): Asker {
   return {
-    canAsk: () => Boolean(server.server.getClientCapabilities()?.elicitation?.form),
+    unavailable: () => {
+      if (options.stateless) return "the server runs stateless HTTP, which cannot carry a question";
+      if (server.server.getClientCapabilities()?.elicitation?.form) return undefined;
+      return "it does not support elicitation";
+    },
     ask: (question, { timeout, signal }) =>
       server.server.elicitInput(
         { mode: "form", ...question } as never,
@@ -94,12 +105,13 @@ export async function askApproval(
   const call = `${ref.server}.${ref.tool}`;
   const refused = (why: string) =>
     ({ ok: false, message: `${call} was not called: ${why}` }) as const;
-  if (!asker.canAsk()) {
+  const unavailable = asker.unavailable();
+  if (unavailable !== undefined) {
     if (config.without_elicitation === "allow") return { ok: true };
     return refused(
-      "it needs a person's approval and this MCP client cannot ask one (it does not support " +
-        'elicitation). The server\'s setting approval.without_elicitation ("deny") refuses such ' +
-        'calls; set it to "allow" to let them through without asking.',
+      `it needs a person's approval and this MCP client cannot be asked (${unavailable}). The ` +
+        'server\'s setting approval.without_elicitation ("deny") refuses such calls; set it to ' +
+        '"allow" to let them through without asking.',
     );
   }
   let answer: ElicitAnswer;

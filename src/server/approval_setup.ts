@@ -31,7 +31,7 @@ export function approvalGates(
     const label = request.sessionId ?? (request.requestInfo ? "stateless" : "stdio");
     return new ApprovalGate({
       inner: broker,
-      asker: mcpAsker(server, request.requestId),
+      asker: mcpAsker(server, request.requestId, { stateless: label === "stateless" }),
       session,
       config,
       audit,
