@@ -295,13 +295,18 @@ Deno.test({
 });
 
 Deno.test({
-  name: "approvals: a client without elicitation is refused, naming the setting",
+  name:
+    "approvals: a client without elicitation is refused, naming the setting; a broken audit log",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "approval-" });
     const server = await startServer({
-      config: { servers: upstreams(dir), sandbox: { pool_size: 1 } },
+      config: {
+        servers: upstreams(dir),
+        sandbox: { pool_size: 1 },
+        approval: { audit_log: `${dir}/no/such/folder/audit.jsonl` },
+      },
     });
     try {
       const r = await execute(
@@ -316,6 +321,12 @@ Deno.test({
       assert.equal(await exists(`${dir}/x.txt`), false);
       const read = await execute(server, `tools.filesystem.list_allowed_directories()`);
       assert.equal(read.ok, true, "calls that need no approval still work");
+      // The audit log cannot be written: one warning, and the calls go on.
+      const again = await execute(server, `tools.filesystem.list_allowed_directories()`);
+      assert.equal(again.ok, true);
+      const warnings = server.stderr().match(/audit log .* cannot be written/g) ?? [];
+      assert.equal(warnings.length, 1, server.stderr());
+      assert.match(server.stderr(), /approval\.audit_log/);
     } finally {
       await server.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});

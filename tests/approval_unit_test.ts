@@ -2,11 +2,13 @@
  * The pure parts of approvals: which calls need approval (rules × annotations × patterns), the
  * `approve` / `approval` settings and the JSON paths their errors name, arguments cut and
  * redacted for the audit log and summarised for the question, the pausable deadline (injected
- * clock), the mapping of every answer to a decision, and the `# needs approval` marks of stubs and the execute_code description.
+ * clock), the mapping of every answer to a decision, the audit log's lines, and the
+ * `# needs approval` marks of stubs and the execute_code description.
  */
 import assert from "node:assert/strict";
 import { ApprovalConfigSchema } from "../src/approval/approval_config.ts";
 import { cutArguments, summariseArguments } from "../src/approval/arguments.ts";
+import { AuditLog } from "../src/approval/audit_log.ts";
 import {
   askApproval,
   type Asker,
@@ -255,4 +257,34 @@ Deno.test("askApproval: every answer, and no answer, maps to a decision that say
   );
   const allow = ApprovalConfigSchema.parse({ without_elicitation: "allow" });
   assert.deepEqual(await decide(cannot, allow), { ok: true });
+});
+
+Deno.test("AuditLog: lines in order, values cut and redacted", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "audit-" });
+  const record = (i: number) => ({
+    time: new Date(0).toISOString(),
+    session: "stdio",
+    execution: "e1",
+    server: "fs",
+    tool: "write_file",
+    arguments: { path: `${i}.txt`, content: "c".repeat(300), token: "s3cret" },
+    approval: "approved" as const,
+    ok: true,
+    ms: 1,
+  });
+  try {
+    const audit = new AuditLog(`${dir}/audit.jsonl`, ["token"]);
+    for (let i = 0; i < 30; i++) audit.record(record(i));
+    await audit.flush();
+    const lines = (await Deno.readTextFile(`${dir}/audit.jsonl`)).trim().split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.arguments.path),
+      [...Array(30).keys()].map((i) => `${i}.txt`),
+    );
+    assert.equal(lines[0].arguments.token, "[redacted]");
+    assert.equal(lines[0].arguments.content, "c".repeat(200) + "… [100 more characters]");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

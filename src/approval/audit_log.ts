@@ -1,6 +1,7 @@
 /**
  * The audit trail (`approval.audit_log`): one JSON line per tool call made from the sandbox,
- * appended by the host — never by the child — in the order the calls ended. Long values are cut
+ * appended by the host — never by the child — in the order the calls ended (lines that arrive
+ * while a write is under way go out together in the next one). Long values are cut
  * and the keys named in `approval.redact` hidden; a failed write is logged once and never fails
  * the call. One log per file for the whole process, shared by every session.
  */
@@ -36,7 +37,8 @@ const opened = new Map<string, AuditLog>();
 export class AuditLog {
   #path: string;
   #redact: readonly string[];
-  #queue: Promise<void> = Promise.resolve();
+  #pending: string[] = [];
+  #writing: Promise<void> | undefined;
   #failed = false;
 
   constructor(path: string, redact: readonly string[] = []) {
@@ -60,17 +62,28 @@ export class AuditLog {
         redact: this.#redact,
       }),
     }) + "\n";
-    this.#queue = this.#queue.then(() => this.#append(line));
+    this.#pending.push(line);
+    this.#writing ??= this.#drain();
   }
 
   /** Resolves when every queued line has been written (or has failed). */
-  flush(): Promise<void> {
-    return this.#queue;
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
   }
 
-  async #append(line: string): Promise<void> {
+  /** Appends the queued lines, those that come meanwhile in one write per round. */
+  async #drain(): Promise<void> {
+    while (this.#pending.length) {
+      const text = this.#pending.join("");
+      this.#pending = [];
+      await this.#append(text);
+    }
+    this.#writing = undefined;
+  }
+
+  async #append(text: string): Promise<void> {
     try {
-      await Deno.writeTextFile(this.#path, line, { append: true, create: true });
+      await Deno.writeTextFile(this.#path, text, { append: true, create: true });
     } catch (error) {
       if (this.#failed) return;
       this.#failed = true; // once: a broken log must not flood stderr
