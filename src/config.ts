@@ -171,7 +171,10 @@ export function parseConfig(
   return { ok: true, config: resolvePaths(parsed.data, configDir), path };
 }
 
-/** Relative `workspace`, server `cwd` and `sandbox.cache_dir` are relative to the file's folder. */
+/**
+ * Relative `workspace`, server `cwd`, `sandbox.cache_dir` and `approval.audit_log` are relative to
+ * the file's folder.
+ */
 function resolvePaths(config: Config, configDir: string): Config {
   const servers = Object.fromEntries(
     Object.entries(config.servers).map(([name, server]) => [
@@ -188,6 +191,9 @@ function resolvePaths(config: Config, configDir: string): Config {
     sandbox: config.sandbox.cache_dir
       ? { ...config.sandbox, cache_dir: resolve(configDir, config.sandbox.cache_dir) }
       : config.sandbox,
+    approval: config.approval.audit_log
+      ? { ...config.approval, audit_log: resolve(configDir, config.approval.audit_log) }
+      : config.approval,
   };
 }
 

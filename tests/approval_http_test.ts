@@ -44,7 +44,7 @@ Deno.test({
           }),
         },
         sandbox: { pool_size: 1 },
-        approval: { timeout_ms: 1500, without_elicitation: "allow", audit_log: audit },
+        approval: { timeout_ms: 1500, without_elicitation: "allow", audit_log: `${root}${audit}` },
       },
     });
     const sessions: Client[] = [];

@@ -71,7 +71,7 @@ Deno.test({
         config: {
           servers: upstreams(dir),
           sandbox: { pool_size: 1 },
-          approval: { audit_log: audit, redact: ["entityType"], timeout_ms: 30_000 },
+          approval: { audit_log: `${root}${audit}`, redact: ["entityType"], timeout_ms: 30_000 },
         },
         capabilities: { elicitation: {} },
       });

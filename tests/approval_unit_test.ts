@@ -117,6 +117,11 @@ Deno.test("config: approve and approval, bad values name their JSON path", () =>
   const setting = parseConfig(JSON.stringify({ approval: { without_elicitation: "ask" } }));
   assert.ok(!setting.ok);
   assert.match(setting.message, /at approval\.without_elicitation:/);
+  const relative = parseConfig(JSON.stringify({ approval: { audit_log: "logs/audit.jsonl" } }), {
+    path: "/srv/code-mode/mcp_servers.json",
+  });
+  assert.ok(relative.ok);
+  assert.equal(relative.config.approval.audit_log, "/srv/code-mode/logs/audit.jsonl");
   const extra = parseConfig(JSON.stringify({ approval: { audit: "x.jsonl" } }));
   assert.ok(!extra.ok);
   assert.match(extra.message, /at approval: unknown key\(s\) "audit"/);

@@ -52,7 +52,10 @@ export const ApprovalConfigSchema = z.object({
   without_elicitation: z.enum(["deny", "allow"]).default("deny")
     .describe("What happens to such calls when the client cannot be asked (no elicitation)."),
   audit_log: z.string().min(1).optional()
-    .describe("File that gets one JSON line per tool call from the sandbox (off when absent)."),
+    .describe(
+      "File that gets one JSON line per tool call from the sandbox (off when absent); relative to " +
+        "the config file's folder.",
+    ),
   redact: z.array(z.string().min(1)).default([])
     .describe('Argument names whose values the audit log replaces with "[redacted]".'),
 }).strict();
