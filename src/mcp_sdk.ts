@@ -4,8 +4,19 @@
  * `any`; each `@ts-types` below names the right declaration file.
  */
 export { Client } from "@modelcontextprotocol/sdk/client";
+export { Server } from "@modelcontextprotocol/sdk/server";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
-export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+export {
+  getDefaultEnvironment,
+  StdioClientTransport,
+  type StdioServerParameters,
+} from "@modelcontextprotocol/sdk/client/stdio.js";
+// @ts-types="@modelcontextprotocol/sdk/shared/stdio"
+export {
+  deserializeMessage,
+  serializeMessage,
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+} from "@modelcontextprotocol/sdk/shared/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/server/mcp"
 export { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 // @ts-types="@modelcontextprotocol/sdk/server/stdio"
@@ -16,15 +27,23 @@ export { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 export { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 export { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 // @ts-types="@modelcontextprotocol/sdk/types"
-export type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+export type {
+  CallToolResult,
+  JSONRPCMessage,
+  RequestId,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/transport"
 export type { Transport as ClientTransport } from "@modelcontextprotocol/sdk/shared/transport.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export {
+  CallToolRequestSchema,
   ElicitRequestSchema,
   EmptyResultSchema,
   ErrorCode as McpErrorCode,
+  ListToolsRequestSchema,
   LoggingMessageNotificationSchema,
+  McpError,
   SetLevelRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/types"

@@ -112,7 +112,7 @@ export class Broker implements ToolDispatcher {
     const outcome = await entry.upstream.call(entry.tool.name, args, options.signal);
     if (before !== "ready" && entry.upstream.status === "ready") this.#rebuild();
     if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
-    return mapToolResult(outcome.result);
+    return mapToolResult(outcome.result, `${ref.server}.${ref.tool}`);
   }
 
   /** Closes every upstream (stdio children end). */

@@ -1,0 +1,137 @@
+/**
+ * Test support: a tiny real MCP server (the SDK's `Server` over its stdio transport) with the
+ * behaviours the npm servers do not offer: results of any size, JSON-RPC errors with a chosen
+ * message, a call held open until another call releases it, and dying with a last word on stderr.
+ * Run it with `deno run --quiet --no-prompt tests/support/test_upstream.ts`.
+ */
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  Server,
+  StdioServerTransport,
+} from "../../src/mcp_sdk.ts";
+
+/** The command and arguments of a config entry that runs this server. */
+export function testUpstream(
+  extra: Record<string, unknown> = {},
+  args: string[] = [],
+): Record<string, unknown> {
+  return {
+    command: Deno.execPath(),
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--allow-env",
+      new URL(import.meta.url).pathname,
+      ...args,
+    ],
+    ...extra,
+  };
+}
+
+const number = (description: string) => ({ type: "number", description });
+const string = (description: string) => ({ type: "string", description });
+
+const TOOLS = [
+  { name: "big", description: "A text of `bytes` letters.", props: { bytes: number("size") } },
+  {
+    name: "deep",
+    description: "JSON nested `levels` deep, as text or (`structured`) as structuredContent.",
+    props: { levels: number("depth"), structured: { type: "boolean" } },
+  },
+  { name: "echo", description: "Returns `text`.", props: { text: string("text") } },
+  { name: "fail", description: "Answers a JSON-RPC error.", props: { message: string("text") } },
+  { name: "hold", description: "Answers once `release` is called.", props: { key: string("k") } },
+  { name: "release", description: "Ends a `hold`.", props: { key: string("key") } },
+  { name: "pid", description: "The server's process id.", props: {} },
+  { name: "deno_dir", description: "The DENO_DIR it was given.", props: {} },
+  { name: "die", description: "Writes `last_words` to stderr and exits.", props: {} },
+];
+
+/** Marks structured content that {@link sendRaw} replaces by deeply nested JSON. */
+const DEEP = "__deep__";
+
+function nested(levels: number): string {
+  return "[".repeat(levels) + "]".repeat(levels);
+}
+
+/**
+ * The SDK would overflow the stack serialising deep JSON, so such a message is written by hand
+ * (as a hostile server would): `{"__deep__":N}` becomes N levels of nested arrays.
+ */
+function sendRaw(transport: StdioServerTransport): void {
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    const line = JSON.stringify(message);
+    const marker = new RegExp(`\\{"${DEEP}":(\\d+)\\}`);
+    const match = marker.exec(line);
+    if (!match) return send(message);
+    const raw = line.replace(marker, () => `{"v":${nested(Number(match[1]))}}`);
+    const bytes = new TextEncoder().encode(raw + "\n");
+    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+    return Promise.resolve();
+  };
+}
+
+const held = new Map<string, () => void>();
+
+function hold(key: string): Promise<void> {
+  return new Promise<void>((resolve) => held.set(key, resolve));
+}
+
+const text = (value: string) => ({ content: [{ type: "text", text: value }] });
+
+async function call(name: string, args: Record<string, unknown>) {
+  switch (name) {
+    case "big":
+      return text("x".repeat(Number(args.bytes)));
+    case "deep":
+      return args.structured
+        ? { content: [], structuredContent: { [DEEP]: Number(args.levels) } }
+        : text(nested(Number(args.levels)));
+    case "echo":
+      return text(String(args.text));
+    case "fail":
+      throw new Error(String(args.message));
+    case "hold":
+      await hold(String(args.key));
+      return text(`released ${args.key}`);
+    case "release":
+      held.get(String(args.key))?.();
+      return text(held.has(String(args.key)) ? "released" : "nothing held");
+    case "pid":
+      return text(String(Deno.pid));
+    case "deno_dir":
+      return text(Deno.env.get("DENO_DIR") ?? "(not set)");
+    case "die":
+      console.error("test upstream: the disk is on fire, giving up");
+      Deno.exit(3);
+  }
+  throw new Error(`unknown tool ${name}`);
+}
+
+if (import.meta.main) {
+  const startFailure = Deno.args[0] === "--fail-at-start" ? Deno.args[1] : undefined;
+  if (startFailure !== undefined) {
+    console.error(`line one of noise\n${startFailure}`);
+    Deno.exit(2);
+  }
+  const server = new Server({ name: "test-upstream", version: "1.0.0" }, {
+    capabilities: { tools: {} },
+  });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: TOOLS.map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: { type: "object" as const, properties: t.props },
+    })),
+  }));
+  server.setRequestHandler(
+    CallToolRequestSchema,
+    (request) => call(request.params.name, request.params.arguments ?? {}),
+  );
+  const transport = new StdioServerTransport();
+  sendRaw(transport);
+  await server.connect(transport);
+}
