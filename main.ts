@@ -6,7 +6,7 @@
 import "./src/preflight.ts"; // first: one line instead of a stack trace when run without flags
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { type McpServer, StdioServerTransport } from "./src/mcp_sdk.ts";
+import type { McpServer } from "./src/mcp_sdk.ts";
 import { Broker } from "./src/broker/broker.ts";
 import { type Config, loadConfig } from "./src/config.ts";
 import { envFilesFor, loadEnvFiles } from "./src/env_file.ts";
@@ -16,6 +16,7 @@ import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
 import { createServer, SERVER_VERSION } from "./src/server/server.ts";
+import { BoundedStdioServerTransport } from "./src/server/stdio_transport.ts";
 
 const USAGE =
   `mcp-code-mode ${SERVER_VERSION}: an MCP server that runs agent-written Python in a sandbox.
@@ -179,8 +180,13 @@ async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number
 /** Serves stdio until stdin ends or a signal arrives. */
 async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
   const server = runtime.newServer();
-  stopOn(shutdown([() => closeRuntime(runtime), () => server.close()]), { stdin: true });
-  await server.connect(new StdioServerTransport());
+  const stop = shutdown([() => closeRuntime(runtime), () => server.close()]);
+  stopOn(stop, { stdin: true });
+  const onfatal = (reason: string) => {
+    log("error", `Stopping: ${reason}.`);
+    void stop(reason, 1);
+  };
+  await server.connect(new BoundedStdioServerTransport({ onfatal }));
   log(
     "info",
     `Serving MCP over stdio (config ${runtime.configPath}, pool of ` +
@@ -196,18 +202,18 @@ async function closeRuntime(runtime: Runtime): Promise<void> {
 
 /**
  * The one shutdown of every transport: logs why, runs `steps` in order (once, however many
- * signals arrive; a failing step is logged and the next still runs), then exits with 0.
+ * signals arrive; a failing step is logged and the next still runs), then exits with `code` (0).
  */
-function shutdown(steps: ShutdownStep[]): (why: string) => Promise<void> {
+function shutdown(steps: ShutdownStep[]): (why: string, code?: number) => Promise<void> {
   let stopping: Promise<void> | undefined;
-  return (why) => {
+  return (why, code = 0) => {
     stopping ??= (async () => {
       log("info", `Shutting down (${why}).`);
       for (const step of steps) {
         await step().catch((error) => log("warn", `While shutting down: ${errorText(error)}`));
       }
     })();
-    return stopping.then(() => Deno.exit(0));
+    return stopping.then(() => Deno.exit(code));
   };
 }
 
