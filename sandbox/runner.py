@@ -149,16 +149,47 @@ class _Namespace:
         return f"<{self._label}: {', '.join(self.__dir__())}>"
 
 
+class _UnavailableServer:
+    """A server the host cannot reach: every tool of it raises ``ToolError`` (UPSTREAM_UNAVAILABLE)."""
+
+    def __init__(self, ref):
+        object.__setattr__(self, "_ref", ref)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        ref = self._ref
+
+        def fail(*args, **kwargs):
+            raise ToolError(
+                ref["unavailable"], server=ref["server"], tool=name, code="UPSTREAM_UNAVAILABLE"
+            )
+
+        async def aio(*args, **kwargs):
+            fail()
+
+        fail.__name__ = aio.__name__ = name
+        fail.aio = aio
+        return fail
+
+    def __dir__(self):
+        return []
+
+    def __repr__(self):
+        return f"<tools.{self._ref['py_server']}: unavailable>"
+
+
 def build_tools(refs):
     """Builds the ``tools`` namespace from the host's catalog."""
     servers = {}
+    down = {}
     for ref in refs:
-        servers.setdefault(ref["py_server"], {})[ref["py_name"]] = _make_tool(ref)
-    return _Namespace(
-        "tools",
-        "server",
-        {name: _Namespace(f"tools.{name}", "tool", members) for name, members in servers.items()},
-    )
+        if ref.get("unavailable"):
+            down[ref["py_server"]] = _UnavailableServer(ref)
+        else:
+            servers.setdefault(ref["py_server"], {})[ref["py_name"]] = _make_tool(ref)
+    namespaces = {name: _Namespace(f"tools.{name}", "tool", tools) for name, tools in servers.items()}
+    return _Namespace("tools", "server", {**down, **namespaces})
 
 
 def _keep_frame(filename):

@@ -62,6 +62,8 @@ const CommonServerFields = {
   tools: ToolFilterSchema.optional(),
   timeout_ms: z.number().int().min(100).max(600_000).optional(),
   approve: ApproveSchema.optional(),
+  max_result_bytes: z.number().int().min(1024).max(256 * MiB).default(5 * MiB)
+    .describe("Largest message (a tool result) taken from this server; RESULT_TOO_LARGE past it."),
 };
 
 /** An upstream MCP server run as a child process over stdio. */

@@ -146,10 +146,19 @@ export const ToolRefSchema = z.object({
   signature: z.string().optional().describe("Python signature, e.g. `(*, path: str) -> str`."),
   needs_approval: z.boolean().optional()
     .describe("A person is asked before each call (the server's `approve` setting)."),
+  unavailable: z.string().optional().describe(
+    "Set on the one entry of a server that cannot be reached: any tool of `py_server` then " +
+      "raises ToolError UPSTREAM_UNAVAILABLE with this message.",
+  ),
 });
 
 /** A tool the Python code may call. */
 export type ToolRef = z.infer<typeof ToolRefSchema>;
+
+/** The key of a tool in maps by server and tool name. */
+export function toolKey(server: string, tool: string): string {
+  return `${server}\u0000${tool}`;
+}
 
 /** What the executor tells a dispatcher about the run a call comes from. */
 export interface CallContext {

@@ -176,8 +176,9 @@ Deno.test({
         async () => {
           const r = await execute(server, "tools.broken.anything()");
           assert.equal(r.ok, false);
-          assert.match(r.error?.message ?? "", /no server 'broken'/);
-          assert.match(server.stderr(), /Upstream "broken" is unavailable/);
+          assert.equal(r.error?.code, "UPSTREAM_UNAVAILABLE", r.text);
+          assert.match(r.error?.message ?? "", /"broken" is unavailable \(.*ENOENT/);
+          assert.match(server.stderr(), /Upstream "broken" is unavailable: .*ENOENT/);
         },
       );
 

@@ -8,10 +8,11 @@ import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
 import { AjvJsonSchemaValidator, type Tool } from "../mcp_sdk.ts";
 import { type PythonStub, renderStub } from "../formatting/python_stub.ts";
-import type { ToolDispatcher, ToolOutcome, ToolRef } from "../contracts.ts";
+import { type ToolDispatcher, toolKey, type ToolOutcome, type ToolRef } from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
+import { unavailableMessage } from "./upstream_errors.ts";
 import { Upstream } from "./upstream.ts";
 
 /** One callable tool with everything the server and the sandbox need about it. */
@@ -70,11 +71,6 @@ export class Broker implements ToolDispatcher {
     return this.#entries;
   }
 
-  /** The upstream connections. */
-  get upstreams(): readonly Upstream[] {
-    return this.#upstreams;
-  }
-
   /** Servers with their state and Python names. */
   servers(): ServerSummary[] {
     return this.#upstreams.map((u) => ({
@@ -87,9 +83,25 @@ export class Broker implements ToolDispatcher {
     }));
   }
 
-  /** The tools Python may call. */
+  /**
+   * The tools Python may call, plus one `unavailable` entry per server that cannot be reached and
+   * has no known tools, so that Python's `ToolError` tells the same story as the description.
+   */
   catalog(): ToolRef[] {
-    return this.#entries.map((e) => e.ref);
+    const down = this.#upstreams.filter((u) => u.status !== "ready" && u.tools.length === 0)
+      .map((u): ToolRef => {
+        const pyServer = this.#serverNames.get(u.name)!;
+        return {
+          server: u.name,
+          tool: "",
+          py_server: pyServer,
+          py_name: "",
+          doc: "",
+          unavailable: `${unavailableMessage(u.name, u.reason || u.status)} ` +
+            "Fix its entry in the configuration (command, args, env), then restart the server.",
+        };
+      });
+    return [...this.#entries.map((e) => e.ref), ...down];
   }
 
   /** Validates, calls and maps one tool call; never throws. */
@@ -98,7 +110,7 @@ export class Broker implements ToolDispatcher {
     args: Record<string, unknown>,
     options: { signal: AbortSignal },
   ): Promise<ToolOutcome> {
-    const entry = this.#byKey.get(key(ref.server, ref.tool));
+    const entry = this.#byKey.get(toolKey(ref.server, ref.tool));
     if (!entry) {
       return {
         ok: false,
@@ -121,7 +133,7 @@ export class Broker implements ToolDispatcher {
   }
 
   #validate(entry: CatalogEntry, args: Record<string, unknown>): ToolOutcome | null {
-    const id = key(entry.ref.server, entry.ref.tool);
+    const id = toolKey(entry.ref.server, entry.ref.tool);
     let validate = this.#validators.get(id);
     if (!validate) {
       try {
@@ -176,7 +188,7 @@ export class Broker implements ToolDispatcher {
       }
     }
     this.#entries = entries;
-    this.#byKey = new Map(entries.map((e) => [key(e.ref.server, e.ref.tool), e]));
+    this.#byKey = new Map(entries.map((e) => [toolKey(e.ref.server, e.ref.tool), e]));
     this.#validators.clear();
   }
 }
@@ -194,8 +206,4 @@ function matches(pattern: string, name: string): boolean {
     `^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`,
   );
   return regex.test(name);
-}
-
-function key(server: string, tool: string): string {
-  return `${server}\u0000${tool}`;
 }

@@ -1,18 +1,29 @@
 /**
- * One upstream MCP server seen from the broker: an SDK `Client` over stdio or HTTP (Streamable
- * HTTP with SSE fallback), connected with a timeout, its tool list, calls with a timeout and
- * cancellation, and a restart on next use after the connection is lost.
+ * One upstream MCP server seen from the broker: an SDK `Client` over stdio (our capped transport,
+ * {@link StdioUpstreamTransport}) or HTTP (Streamable HTTP with SSE fallback), connected and
+ * listed within the SDK's request timeout, calls with a timeout and cancellation, results capped
+ * at `max_result_bytes`, and a restart on next use after the connection is lost. Why it failed is
+ * told with the server's own last stderr lines.
  */
 import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
 import {
   Client,
   type ClientTransport,
+  ErrorCode,
+  McpError,
   SSEClientTransport,
-  StdioClientTransport,
   StreamableHTTPClientTransport,
   type Tool,
 } from "../mcp_sdk.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { StdioUpstreamTransport } from "./stdio_client_transport.ts";
+import {
+  classifyCallError,
+  resultTooLargeMessage,
+  unavailableMessage,
+  type UpstreamFailureCode,
+} from "./upstream_errors.ts";
 
 /** Connection state of an upstream. */
 export type UpstreamStatus = "connecting" | "ready" | "unavailable" | "closed";
@@ -20,7 +31,7 @@ export type UpstreamStatus = "connecting" | "ready" | "unavailable" | "closed";
 /** The outcome of a call, before it is mapped for Python. */
 export type UpstreamCall =
   | { ok: true; result: Record<string, unknown> }
-  | { ok: false; code: "UPSTREAM_UNAVAILABLE" | "TOOL_ERROR" | "TIMEOUT"; message: string };
+  | { ok: false; code: UpstreamFailureCode; message: string };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -33,6 +44,7 @@ export class Upstream {
   reason = "";
   tools: Tool[] = [];
   #client: Client | null = null;
+  #stdio: StdioUpstreamTransport | null = null;
   #connecting: Promise<boolean> | null = null;
 
   constructor(name: string, config: ServerConfig) {
@@ -47,8 +59,7 @@ export class Upstream {
 
   /** The process id of a stdio upstream, when it runs. */
   get pid(): number | null {
-    const transport = this.#client?.transport;
-    return transport instanceof StdioClientTransport ? transport.pid : null;
+    return this.#stdio?.pid ?? null;
   }
 
   /** Connects and lists tools; resolves to false (status unavailable) on failure. Never throws. */
@@ -63,36 +74,26 @@ export class Upstream {
     args: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<UpstreamCall> {
-    if (this.status === "closed") return unavailable(this.name, "the server is shutting down");
+    if (this.status === "closed") return this.#unavailable("the server is shutting down");
     if (this.status !== "ready" || !this.#client) {
       log("info", `Upstream "${this.name}" is ${this.status}; reconnecting for a call.`);
-      if (!(await this.connect())) return unavailable(this.name, this.reason);
+      if (!(await this.connect())) return this.#unavailable(this.reason);
     }
+    const client = this.#client!;
+    let result: Record<string, unknown>;
     try {
-      const result = await this.#client!.callTool({ name: tool, arguments: args }, undefined, {
+      result = await client.callTool({ name: tool, arguments: args }, undefined, {
         signal,
         timeout: this.timeoutMs,
       });
-      return { ok: true, result: result as Record<string, unknown> };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (signal.aborted) return { ok: false, code: "TIMEOUT", message: "the call was cancelled" };
-      if (
-        this.status !== "ready" || /Connection closed|not connected|EPIPE|closed/i.test(message)
-      ) {
-        this.status = "unavailable";
-        this.reason = `the connection was lost (${message})`;
-        return unavailable(this.name, this.reason);
-      }
-      if (/timed out|timeout/i.test(message)) {
-        return {
-          ok: false,
-          code: "TIMEOUT",
-          message: `"${this.name}" did not answer within ${this.timeoutMs} ms`,
-        };
-      }
-      return { ok: false, code: "TOOL_ERROR", message };
+      const context = { server: this.name, tool, timeoutMs: this.timeoutMs };
+      const failure = classifyCallError(error, { ...context, aborted: signal.aborted });
+      if (!failure.lost) return { ok: false, code: failure.code, message: failure.message };
+      if (this.#client === client && this.status === "ready") this.#lost(failure.message);
+      return this.#unavailable(this.reason);
     }
+    return this.#stdio ? { ok: true, result } : this.#capped(tool, result);
   }
 
   /** Closes the connection (and ends a stdio upstream's process). */
@@ -109,27 +110,12 @@ export class Upstream {
     this.#client = null;
     await old?.close().catch(() => {});
     let client: Client | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          reject(new Error(`no answer within ${this.timeoutMs} ms`));
-        }, this.timeoutMs);
-      });
-      const opening = this.#open();
-      opening.then((late) => {
-        if (timedOut) late.close().catch(() => {}); // connected after the timeout: drop it
-      }, () => {});
-      client = await Promise.race([opening, timeout]);
-      const listed = await Promise.race([client.listTools(), timeout]);
+      client = await this.#open();
+      const listed = await client.listTools(undefined, { timeout: this.timeoutMs });
       this.tools = listed.tools;
       client.onclose = () => {
-        if (this.#client !== client || this.status === "closed") return;
-        this.status = "unavailable";
-        this.reason = "the connection was closed";
-        log("warn", `Upstream "${this.name}" disconnected; it will be restarted on next use.`);
+        if (this.#client === client && this.status === "ready") this.#lost("the connection closed");
       };
       if (this.#isClosed()) {
         await client.close().catch(() => {});
@@ -142,21 +128,59 @@ export class Upstream {
     } catch (error) {
       await client?.close().catch(() => {});
       if (!this.#isClosed()) this.status = "unavailable";
-      this.reason = error instanceof Error ? error.message : String(error);
-      const denied = /Requires net access to "([^"]+)"/.exec(this.reason);
-      if (denied) {
-        this.reason = `the host may not connect to ${denied[1]}; start it with --allow-net=${
-          denied[1]
-        }`;
-      }
+      this.reason = this.#explain(error, "during start");
       log(
         "error",
         `Upstream "${this.name}" is unavailable: ${this.reason}. The other servers keep working.`,
       );
       return false;
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /** Marks a ready upstream as lost, with the process's own account of why when it has one. */
+  #lost(message: string): void {
+    this.status = "unavailable";
+    this.reason = this.#explain(new Error(message), "");
+    log("warn", `Upstream "${this.name}" disconnected (${this.reason}); restarted on next use.`);
+  }
+
+  /** A reason for humans: how a stdio process ended and its last stderr lines, else `error`. */
+  #explain(error: unknown, when: string): string {
+    let reason = error instanceof Error ? error.message : String(error);
+    const denied = /Requires net access to "([^"]+)"/.exec(reason);
+    if (denied) {
+      return `the host may not connect to ${denied[1]}; start it with --allow-net=${denied[1]}`;
+    }
+    const exit = this.#stdio?.exit;
+    const closed = error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
+    if (exit && (closed || !when)) {
+      reason = exit.signal
+        ? `it was ended by ${exit.signal}`
+        : `it exited with code ${exit.code}${when ? ` ${when}` : ""}`;
+    }
+    const tail = this.#stdio?.stderr.text();
+    return tail ? `${reason}: ${tail}` : reason;
+  }
+
+  #unavailable(reason: string): UpstreamCall {
+    const retry = this.status === "closed" ? "" : " It is restarted on the next call.";
+    return {
+      ok: false,
+      code: "UPSTREAM_UNAVAILABLE",
+      message: unavailableMessage(this.name, reason) + retry,
+    };
+  }
+
+  /** Over HTTP the SDK has no cap while receiving, so the size is checked once it is here. */
+  #capped(tool: string, result: Record<string, unknown>): UpstreamCall {
+    const bytes = new TextEncoder().encode(JSON.stringify(result)).length;
+    if (bytes <= this.config.max_result_bytes) return { ok: true, result };
+    const label = `${this.name}.${tool}`;
+    return {
+      ok: false,
+      code: "RESULT_TOO_LARGE",
+      message: resultTooLargeMessage(this.name, label, bytes, this.config.max_result_bytes),
+    };
   }
 
   /** Read through a method: `close()` may change the status while a connect is awaited. */
@@ -164,55 +188,68 @@ export class Upstream {
     return this.status === "closed";
   }
 
-  async #open(): Promise<Client> {
+  #open(): Promise<Client> {
     const config = this.config;
-    const client = () => new Client({ name: "mcp-code-mode", version: "0.1.0" });
+    this.#stdio = null;
     if ("command" in config) {
-      const transport = new StdioClientTransport({
+      const transport = new StdioUpstreamTransport({
         command: config.command,
         args: config.args,
         env: config.env,
         cwd: config.cwd,
-        stderr: "pipe",
+        maxMessageBytes: config.max_result_bytes,
+        onStderrLine: (line) => log("debug", `[${this.name}] ${line}`),
       });
-      transport.stderr?.on("data", (chunk: Uint8Array) => {
-        for (const line of new TextDecoder().decode(chunk).split("\n")) {
-          if (line.trim()) log("debug", `[${this.name}] ${line}`);
-        }
-      });
-      const stdio = client();
-      await stdio.connect(transport);
-      return stdio;
+      this.#stdio = transport;
+      return this.#connectWith(transport);
     }
-    const url = new URL(config.url);
-    const requestInit: RequestInit = config.headers ? { headers: config.headers } : {};
-    if (config.type === "sse") {
-      const sse = client();
-      await sse.connect(new SSEClientTransport(url, { requestInit }) as ClientTransport);
-      return sse;
-    }
-    const http = client();
+    return this.#openHttp(new URL(config.url), config.headers, config.type);
+  }
+
+  async #openHttp(
+    url: URL,
+    headers: Record<string, string> | undefined,
+    type: "http" | "streamable-http" | "sse" | undefined,
+  ): Promise<Client> {
+    const requestInit: RequestInit = headers ? { headers } : {};
+    if (type === "sse") return this.#connectSse(url, requestInit);
     try {
-      await http.connect(
-        new StreamableHTTPClientTransport(url, { requestInit }) as ClientTransport,
-      );
-      return http;
+      return await this.#connectWith(new StreamableHTTPClientTransport(url, { requestInit }));
     } catch (error) {
-      await http.close().catch(() => {});
-      if (config.type === "http" || config.type === "streamable-http") throw error;
+      if (type === "http" || type === "streamable-http") throw error;
       log("info", `Upstream "${this.name}": Streamable HTTP failed (${error}); trying SSE.`);
-      const sse = client();
-      await sse.connect(new SSEClientTransport(url, { requestInit }) as ClientTransport);
-      return sse;
+      return this.#connectSse(url, requestInit);
     }
   }
-}
 
-function unavailable(name: string, reason: string): UpstreamCall {
-  return {
-    ok: false,
-    code: "UPSTREAM_UNAVAILABLE",
-    message:
-      `The upstream server "${name}" is unavailable (${reason}); it is retried on the next call.`,
-  };
+  /** SSE opens its event stream before `initialize`; an abort bounds that wait too. */
+  async #connectSse(url: URL, requestInit: RequestInit): Promise<Client> {
+    const opening = new AbortController();
+    const timer = setTimeout(
+      () => opening.abort(new Error(`no answer within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    const eventSourceInit = {
+      fetch: (input: string | URL, init?: RequestInit) =>
+        fetch(input, { ...requestInit, ...init, signal: opening.signal }),
+    };
+    try {
+      return await this.#connectWith(
+        new SSEClientTransport(url, { requestInit, eventSourceInit }) as ClientTransport,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #connectWith(transport: ClientTransport): Promise<Client> {
+    const client = new Client({ name: SERVER_NAME, version: SERVER_VERSION });
+    try {
+      await client.connect(transport, { timeout: this.timeoutMs });
+      return client;
+    } catch (error) {
+      await client.close().catch(() => {});
+      throw error;
+    }
+  }
 }

@@ -3,13 +3,14 @@
  * dispatcher, enforces the host-side limits (timeout, memory, tool calls, protocol, cancellation)
  * and settles exactly once to an {@link ExecResult}; the child is killed when it settles.
  */
-import type {
-  ErrorCode,
-  ExecResult,
-  ToolCallRecord,
-  ToolDispatcher,
-  ToolOutcome,
-  ToolRef,
+import {
+  type ErrorCode,
+  type ExecResult,
+  type ToolCallRecord,
+  type ToolDispatcher,
+  toolKey,
+  type ToolOutcome,
+  type ToolRef,
 } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
 import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
@@ -90,7 +91,7 @@ export class Run {
     this.#dispatcher = options.dispatcher ?? this.#dispatcher;
     this.#executionId = options.executionId ?? crypto.randomUUID();
     const tools = this.#dispatcher.catalog();
-    for (const ref of tools) this.#catalog.set(key(ref.server, ref.tool), ref);
+    for (const ref of tools) this.#catalog.set(toolKey(ref.server, ref.tool), ref);
     this.#child.onEvent((event) => this.#onEvent(event));
     const timeout = Math.min(options.timeoutMs ?? config.timeout_ms, config.max_timeout_ms);
     this.#watch(timeout, options.signal);
@@ -169,7 +170,7 @@ export class Run {
       this.#limitHit = true;
       return { ok: false, code: "TOOL_CALL_LIMIT", message: toolCallLimitMessage(max) };
     }
-    const ref = this.#catalog.get(key(server, tool));
+    const ref = this.#catalog.get(toolKey(server, tool));
     if (!ref) {
       return {
         ok: false,
@@ -240,8 +241,4 @@ export class Run {
     this.#child.kill();
     this.#resolve(result);
   }
-}
-
-function key(server: string, tool: string): string {
-  return `${server}\u0000${tool}`;
 }

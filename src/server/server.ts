@@ -16,9 +16,10 @@ import { approvalGates, type RequestInfo } from "./approval_setup.ts";
 import { sessionLogger } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 
 /** Version reported to clients. */
-export const SERVER_VERSION = "0.1.0";
+export { SERVER_VERSION } from "../version.ts";
 
 /** Options for {@link createServer}. */
 export interface ServerOptions {
@@ -53,7 +54,7 @@ export function createServer(options: ServerOptions): McpServer {
   const { executor } = options;
   const maxChars = options.maxCodeChars ?? 100_000;
   const server = new McpServer(
-    { name: "mcp-code-mode", version: SERVER_VERSION },
+    { name: SERVER_NAME, version: SERVER_VERSION },
     { capabilities: { tools: {}, logging: {} } },
   );
   const sessionLog = sessionLogger(server);
