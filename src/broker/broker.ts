@@ -12,6 +12,7 @@ import { type ToolDispatcher, toolKey, type ToolOutcome, type ToolRef } from "..
 import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
+import { allowed } from "./tool_filter.ts";
 import { unavailableMessage } from "./upstream_errors.ts";
 import { Upstream } from "./upstream.ts";
 
@@ -191,19 +192,4 @@ export class Broker implements ToolDispatcher {
     this.#byKey = new Map(entries.map((e) => [toolKey(e.ref.server, e.ref.tool), e]));
     this.#validators.clear();
   }
-}
-
-/** Applies a server's `tools: { allow, deny }` (exact names or `*` wildcards). */
-export function allowed(name: string, filter?: { allow?: string[]; deny?: string[] }): boolean {
-  if (!filter) return true;
-  if (filter.allow && !filter.allow.some((p) => matches(p, name))) return false;
-  return !(filter.deny ?? []).some((p) => matches(p, name));
-}
-
-function matches(pattern: string, name: string): boolean {
-  if (!pattern.includes("*")) return pattern === name;
-  const regex = new RegExp(
-    `^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`,
-  );
-  return regex.test(name);
 }
