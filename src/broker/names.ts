@@ -47,7 +47,8 @@ const RESERVED = new Set(["aio"]);
 
 /** Turns any name into a valid, non-keyword Python identifier. */
 export function pythonIdentifier(name: string): string {
-  let id = name.normalize("NFKD").replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  let id = name.normalize("NFKD").replace(/\p{M}+/gu, "").replace(/[^A-Za-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   id = id.replace(/_{2,}/g, "_");
   if (id === "") id = "unnamed";
   if (/^[0-9]/.test(id)) id = `_${id}`;

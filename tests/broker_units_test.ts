@@ -1,0 +1,210 @@
+/**
+ * Unit tests of the broker's pure modules: result mapping, nesting depth, the upstream error
+ * mapping (by the SDK's McpError codes), allow/deny matching and Python names.
+ */
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { MAX_RESULT_DEPTH, nestedDeeperThan } from "../src/broker/json_depth.ts";
+import { assignIdentifiers, pythonIdentifier } from "../src/broker/names.ts";
+import { mapToolResult } from "../src/broker/result_mapping.ts";
+import { RESULT_TOO_LARGE_RPC_CODE } from "../src/broker/stdio_client_transport.ts";
+import { allowed } from "../src/broker/tool_filter.ts";
+import { classifyCallError } from "../src/broker/upstream_errors.ts";
+import { ErrorCode, McpError } from "../src/mcp_sdk.ts";
+
+/** `levels` nested arrays around a number, built without recursion. */
+function nested(levels: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
+const text = (value: string) => ({ type: "text", text: value });
+
+Deno.test("result mapping: structuredContent wins over content", () => {
+  const outcome = mapToolResult(
+    { content: [text("ignored")], structuredContent: { total: 3 } },
+    "s.t",
+  );
+  assert.deepEqual(outcome, { ok: true, value: { total: 3 } });
+});
+
+Deno.test("result mapping: one text item is JSON when it parses, else the string", () => {
+  assert.deepEqual(mapToolResult({ content: [text(' {"a": [1, 2]} ')] }, "s.t"), {
+    ok: true,
+    value: { a: [1, 2] },
+  });
+  assert.deepEqual(mapToolResult({ content: [text("42")] }, "s.t"), { ok: true, value: 42 });
+  assert.deepEqual(mapToolResult({ content: [text("{not json")] }, "s.t"), {
+    ok: true,
+    value: "{not json",
+  });
+  assert.deepEqual(mapToolResult({ content: [text("hello")] }, "s.t"), {
+    ok: true,
+    value: "hello",
+  });
+});
+
+Deno.test("result mapping: several items become a list; images keep their data", () => {
+  const outcome = mapToolResult({
+    content: [
+      text("caption"),
+      { type: "image", mimeType: "image/png", data: "iVBO", annotations: {} },
+      { type: "resource", resource: { uri: "file:///a", text: "x" } },
+    ],
+  }, "s.t");
+  assert.deepEqual(outcome, {
+    ok: true,
+    value: [
+      "caption",
+      { type: "image", mimeType: "image/png", data: "iVBO" },
+      { type: "resource", uri: "file:///a", text: "x" },
+    ],
+  });
+});
+
+Deno.test("result mapping: no content is null (or the legacy toolResult)", () => {
+  assert.deepEqual(mapToolResult({ content: [] }, "s.t"), { ok: true, value: null });
+  assert.deepEqual(mapToolResult({ toolResult: [1] }, "s.t"), { ok: true, value: [1] });
+});
+
+Deno.test("result mapping: isError is TOOL_ERROR with the text items as message", () => {
+  assert.deepEqual(
+    mapToolResult({ isError: true, content: [text("no such file"), text("(ENOENT)")] }, "s.t"),
+    { ok: false, code: "TOOL_ERROR", message: "no such file\n(ENOENT)" },
+  );
+  assert.deepEqual(mapToolResult({ isError: true, content: [] }, "s.t"), {
+    ok: false,
+    code: "TOOL_ERROR",
+    message: "The tool reported an error without a message.",
+  });
+});
+
+Deno.test("result mapping: JSON nested past the limit is INVALID_RESULT naming the tool", () => {
+  const deep = "[".repeat(200_000) + "]".repeat(200_000);
+  const outcome = mapToolResult({ content: [text(deep)] }, "files.read");
+  assert.equal(outcome.ok, false);
+  assert.equal(!outcome.ok && outcome.code, "INVALID_RESULT");
+  assert.match(!outcome.ok ? outcome.message : "", /files\.read is nested more than 256 levels/);
+  const structured = mapToolResult(
+    { content: [], structuredContent: { v: nested(MAX_RESULT_DEPTH) } }, // 257 with the object
+    "s.t",
+  );
+  assert.equal(structured.ok, false, "the wrapping object is one more level");
+  const atLimit = mapToolResult({ content: [], structuredContent: { v: nested(255) } }, "s.t");
+  assert.equal(atLimit.ok, true);
+});
+
+Deno.test("nesting depth: boundaries, scalars, wide values, 200,000 levels", () => {
+  assert.equal(nestedDeeperThan(7, 0), false);
+  assert.equal(nestedDeeperThan(null, 0), false);
+  assert.equal(nestedDeeperThan([], 0), true);
+  assert.equal(nestedDeeperThan(nested(3), 3), false); // [[[0]]] is 3 levels
+  assert.equal(nestedDeeperThan(nested(4), 3), true);
+  assert.equal(nestedDeeperThan({ a: { b: 1 }, c: [1, 2, [3]] }, 3), false);
+  assert.equal(nestedDeeperThan({ a: { b: 1 }, c: [1, 2, [3]] }, 2), true);
+  assert.equal(nestedDeeperThan({ a: { b: 1 }, c: [1, 2, [3, {}]] }, 3), true);
+  const wide = Array.from({ length: 100_000 }, (_, i) => ({ i }));
+  assert.equal(nestedDeeperThan(wide, 2), false);
+  assert.equal(nestedDeeperThan(nested(200_000), MAX_RESULT_DEPTH), true);
+});
+
+const context = { server: "fs", tool: "read", timeoutMs: 1500, aborted: false };
+
+Deno.test("upstream errors: a closed connection makes the upstream unavailable", () => {
+  const failure = classifyCallError(new McpError(ErrorCode.ConnectionClosed, "gone"), context);
+  assert.deepEqual(
+    { code: failure.code, lost: failure.lost },
+    { code: "UPSTREAM_UNAVAILABLE", lost: true },
+  );
+});
+
+Deno.test("upstream errors: a tool error that mentions 'closed' is only TOOL_ERROR", () => {
+  const error = new McpError(ErrorCode.InternalError, "the file was closed by another process");
+  assert.deepEqual(classifyCallError(error, context), {
+    code: "TOOL_ERROR",
+    message: "MCP error -32603: the file was closed by another process",
+    lost: false,
+  });
+  const connection = new McpError(ErrorCode.InvalidParams, "Connection closed: bad argument");
+  assert.equal(classifyCallError(connection, context).lost, false);
+});
+
+Deno.test("upstream errors: a request timeout is TIMEOUT naming the setting", () => {
+  const failure = classifyCallError(new McpError(ErrorCode.RequestTimeout, "late"), context);
+  assert.equal(failure.code, "TIMEOUT");
+  assert.equal(failure.lost, false);
+  assert.match(failure.message, /did not answer fs\.read within 1500 ms/);
+  assert.match(failure.message, /servers\.fs\.timeout_ms/);
+});
+
+Deno.test("upstream errors: a cancelled call is CANCELLED, whatever the error", () => {
+  const failure = classifyCallError(new McpError(ErrorCode.ConnectionClosed, "x"), {
+    ...context,
+    aborted: true,
+  });
+  assert.deepEqual(failure, { code: "CANCELLED", message: "The call was cancelled.", lost: false });
+});
+
+Deno.test("upstream errors: a dropped oversized result is RESULT_TOO_LARGE with the numbers", () => {
+  const error = new McpError(RESULT_TOO_LARGE_RPC_CODE, "Result too large", {
+    bytes: 12_000_123,
+    limit: 5_242_880,
+  });
+  const failure = classifyCallError(error, context);
+  assert.equal(failure.code, "RESULT_TOO_LARGE");
+  assert.equal(failure.lost, false);
+  assert.equal(
+    failure.message,
+    "The result of fs.read is 12,000,123 bytes, over the limit of 5,242,880 bytes " +
+      "(servers.fs.max_result_bytes); ask for less (a range, a page, a filter) or raise that " +
+      "setting.",
+  );
+  // An upstream that happens to use the same code without our data is just a tool error.
+  const foreign = new McpError(RESULT_TOO_LARGE_RPC_CODE, "custom");
+  assert.equal(classifyCallError(foreign, context).code, "TOOL_ERROR");
+});
+
+Deno.test("upstream errors: a result that breaks the MCP schema is INVALID_RESULT", () => {
+  const parsed = z.object({ content: z.array(z.string()) }).safeParse({ content: 3 });
+  assert.equal(parsed.success, false);
+  const failure = classifyCallError(parsed.error, context);
+  assert.equal(failure.code, "INVALID_RESULT");
+  assert.match(failure.message, /^The result of fs\.read does not follow the MCP schema \(/);
+});
+
+Deno.test("upstream errors: a transport failure (not an McpError) loses the connection", () => {
+  const failure = classifyCallError(new Error("Not connected"), context);
+  assert.deepEqual(failure, { code: "UPSTREAM_UNAVAILABLE", message: "Not connected", lost: true });
+});
+
+Deno.test("allow/deny: exact names, globs, deny wins, no filter allows all", () => {
+  assert.equal(allowed("read_file"), true);
+  assert.equal(allowed("read_file", {}), true);
+  assert.equal(allowed("write_file", { deny: ["write_*"] }), false);
+  assert.equal(allowed("read_file", { deny: ["write_*"] }), true);
+  assert.equal(allowed("get-sum", { allow: ["get-sum"] }), true);
+  assert.equal(allowed("get-sum2", { allow: ["get-sum"] }), false);
+  assert.equal(allowed("edit_file", { allow: ["{read,edit}_file"] }), true);
+  assert.equal(allowed("move_file", { allow: ["{read,edit}_file"] }), false);
+  assert.equal(allowed("read_file", { allow: ["read_?ile"] }), true);
+  assert.equal(allowed("read_file", { allow: ["*"], deny: ["read_file"] }), false);
+  assert.equal(allowed("read_file", { allow: [] }), false);
+  assert.equal(allowed("a.b/c", { allow: ["*"] }), true, "* spans dots and slashes");
+  assert.equal(allowed(".hidden", { allow: ["*"] }), true);
+});
+
+Deno.test("names: identifiers are valid Python and stable", () => {
+  assert.equal(pythonIdentifier("Ünïcode-näme"), "Unicode_name");
+  assert.equal(pythonIdentifier("a__b"), "a_b");
+  assert.equal(pythonIdentifier("None"), "None_");
+  const names = assignIdentifiers(["x-1", "x_1", "x.1", "x_1_2"]);
+  assert.deepEqual(Object.fromEntries(names), {
+    "x-1": "x_1_3",
+    "x.1": "x_1_4",
+    "x_1": "x_1",
+    "x_1_2": "x_1_2",
+  });
+  const again = assignIdentifiers(["x_1_2", "x.1", "x_1", "x-1"]);
+  assert.deepEqual(Object.fromEntries(again), Object.fromEntries(names));
+});
