@@ -17,7 +17,7 @@ import {
 } from "../src/approval/elicit.ts";
 import { McpErrorCode } from "../src/mcp_sdk.ts";
 import { needsApproval } from "../src/approval/classify.ts";
-import { allowed } from "../src/broker/broker.ts";
+import { allowed } from "../src/broker/tool_filter.ts";
 import { parseConfig } from "../src/config.ts";
 import { renderStub, renderSummary } from "../src/formatting/python_stub.ts";
 import { executeCodeDescription } from "../src/formatting/tool_index.ts";

@@ -10,7 +10,7 @@ import { mapToolResult } from "../src/broker/result_mapping.ts";
 import { RESULT_TOO_LARGE_RPC_CODE } from "../src/broker/stdio_client_transport.ts";
 import { allowed } from "../src/broker/tool_filter.ts";
 import { classifyCallError } from "../src/broker/upstream_errors.ts";
-import { ErrorCode, McpError } from "../src/mcp_sdk.ts";
+import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
 
 /** `levels` nested arrays around a number, built without recursion. */
 function nested(levels: number): unknown {
@@ -112,7 +112,7 @@ Deno.test("nesting depth: boundaries, scalars, wide values, 200,000 levels", () 
 const context = { server: "fs", tool: "read", timeoutMs: 1500, aborted: false };
 
 Deno.test("upstream errors: a closed connection makes the upstream unavailable", () => {
-  const failure = classifyCallError(new McpError(ErrorCode.ConnectionClosed, "gone"), context);
+  const failure = classifyCallError(new McpError(McpErrorCode.ConnectionClosed, "gone"), context);
   assert.deepEqual(
     { code: failure.code, lost: failure.lost },
     { code: "UPSTREAM_UNAVAILABLE", lost: true },
@@ -120,18 +120,18 @@ Deno.test("upstream errors: a closed connection makes the upstream unavailable",
 });
 
 Deno.test("upstream errors: a tool error that mentions 'closed' is only TOOL_ERROR", () => {
-  const error = new McpError(ErrorCode.InternalError, "the file was closed by another process");
+  const error = new McpError(McpErrorCode.InternalError, "the file was closed by another process");
   assert.deepEqual(classifyCallError(error, context), {
     code: "TOOL_ERROR",
     message: "MCP error -32603: the file was closed by another process",
     lost: false,
   });
-  const connection = new McpError(ErrorCode.InvalidParams, "Connection closed: bad argument");
+  const connection = new McpError(McpErrorCode.InvalidParams, "Connection closed: bad argument");
   assert.equal(classifyCallError(connection, context).lost, false);
 });
 
 Deno.test("upstream errors: a request timeout is TIMEOUT naming the setting", () => {
-  const failure = classifyCallError(new McpError(ErrorCode.RequestTimeout, "late"), context);
+  const failure = classifyCallError(new McpError(McpErrorCode.RequestTimeout, "late"), context);
   assert.equal(failure.code, "TIMEOUT");
   assert.equal(failure.lost, false);
   assert.match(failure.message, /did not answer fs\.read within 1500 ms/);
@@ -139,7 +139,7 @@ Deno.test("upstream errors: a request timeout is TIMEOUT naming the setting", ()
 });
 
 Deno.test("upstream errors: a cancelled call is CANCELLED, whatever the error", () => {
-  const failure = classifyCallError(new McpError(ErrorCode.ConnectionClosed, "x"), {
+  const failure = classifyCallError(new McpError(McpErrorCode.ConnectionClosed, "x"), {
     ...context,
     aborted: true,
   });

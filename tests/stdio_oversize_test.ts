@@ -4,7 +4,7 @@
  * written, the server and every process under it end.
  */
 import assert from "node:assert/strict";
-import { ErrorCode, McpError } from "../src/mcp_sdk.ts";
+import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
 import { descendants, waitForExit } from "./support/processes.ts";
 import { execute, root, startServer, writeConfig } from "./support/server.ts";
@@ -27,7 +27,7 @@ Deno.test({
       );
       const error = await huge.then(() => null, (e) => e);
       assert.ok(error instanceof McpError, `expected an McpError, got ${error}`);
-      assert.equal(error.code, ErrorCode.InvalidRequest);
+      assert.equal(error.code, McpErrorCode.InvalidRequest);
       assert.match(error.message, /larger than the 10485760 bytes this server accepts/);
       assert.deepEqual(await server.client.ping(), {});
       const r = await execute(server, "tools.t.echo(text='still serving')");
@@ -115,7 +115,7 @@ Deno.test({
       assert.equal(replies.length, 1, stdout.slice(0, 1000));
       const [reply] = replies;
       assert.equal(reply.id, 1);
-      assert.equal(reply.error.code, ErrorCode.InvalidRequest);
+      assert.equal(reply.error.code, McpErrorCode.InvalidRequest);
       const status = await within(child.status, 60_000, "the server still runs");
       assert.equal(status.code, 0, await stderr);
       await assertAllGone([child.pid, ...tree]);

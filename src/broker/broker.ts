@@ -12,7 +12,7 @@ import { type ToolDispatcher, toolKey, type ToolOutcome, type ToolRef } from "..
 import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
-import { allowed } from "./tool_filter.ts";
+import { allowed, matches } from "./tool_filter.ts";
 import { unavailableMessage } from "./upstream_errors.ts";
 import { Upstream } from "./upstream.ts";
 

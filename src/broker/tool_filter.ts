@@ -13,6 +13,11 @@ export interface ToolFilter {
 
 const OPTIONS = { bash: true, dot: true, noextglob: true } as const;
 
+/** True when `name` matches one glob `pattern` (the syntax of `tools.allow`/`tools.deny`). */
+export function matches(pattern: string, name: string): boolean {
+  return picomatch.isMatch(name, pattern, OPTIONS);
+}
+
 /** True when a tool named `name` passes `filter` (no filter: every tool). */
 export function allowed(name: string, filter?: ToolFilter): boolean {
   if (!filter) return true;

@@ -10,8 +10,8 @@ import { log } from "../log.ts";
 import {
   Client,
   type ClientTransport,
-  ErrorCode,
   McpError,
+  McpErrorCode,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type Tool,
@@ -152,7 +152,7 @@ export class Upstream {
       return `the host may not connect to ${denied[1]}; start it with --allow-net=${denied[1]}`;
     }
     const exit = this.#stdio?.exit;
-    const closed = error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
+    const closed = error instanceof McpError && error.code === McpErrorCode.ConnectionClosed;
     if (exit && (closed || !when)) {
       reason = exit.signal
         ? `it was ended by ${exit.signal}`

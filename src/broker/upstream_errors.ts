@@ -5,7 +5,7 @@
  * schema is `INVALID_RESULT`, and any other error the upstream answers is the tool's `TOOL_ERROR`.
  */
 import type { ToolErrorCode } from "../contracts.ts";
-import { ErrorCode, McpError } from "../mcp_sdk.ts";
+import { McpError, McpErrorCode } from "../mcp_sdk.ts";
 import { RESULT_TOO_LARGE_RPC_CODE } from "./stdio_client_transport.ts";
 
 /** The codes an upstream call can fail with (a subset of the contract's tool codes). */
@@ -38,10 +38,10 @@ export function classifyCallError(error: unknown, context: CallContext): CallFai
     return { code: "CANCELLED", message: "The call was cancelled.", lost: false };
   }
   if (error instanceof McpError) {
-    if (error.code === ErrorCode.ConnectionClosed) {
+    if (error.code === McpErrorCode.ConnectionClosed) {
       return { code: "UPSTREAM_UNAVAILABLE", message: error.message, lost: true };
     }
-    if (error.code === ErrorCode.RequestTimeout) {
+    if (error.code === McpErrorCode.RequestTimeout) {
       return {
         code: "TIMEOUT",
         message: `"${context.server}" did not answer ${label} within ${context.timeoutMs} ms; ` +

@@ -10,8 +10,8 @@ import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import {
   type ClientTransport as Transport,
-  ErrorCode,
   type JSONRPCMessage,
+  McpErrorCode,
   serializeMessage,
   STDIO_DEFAULT_MAX_BUFFER_SIZE,
 } from "../mcp_sdk.ts";
@@ -85,7 +85,7 @@ export class BoundedStdioServerTransport implements Transport {
     const reply: JSONRPCMessage = {
       jsonrpc: "2.0",
       ...(frame.id === undefined ? {} : { id: frame.id }),
-      error: { code: ErrorCode.InvalidRequest, message },
+      error: { code: McpErrorCode.InvalidRequest, message },
     };
     this.send(reply).catch((error) =>
       this.#die(`the answer to an oversized message could not be written (${error})`)
