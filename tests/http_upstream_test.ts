@@ -57,6 +57,7 @@ Deno.test({
           servers: {
             web: { url: `http://127.0.0.1:${http.port}/mcp`, description: "everything over HTTP" },
             legacy: { url: `http://127.0.0.1:${sse.port}/sse`, description: "everything over SSE" },
+            capped: { url: `http://127.0.0.1:${http.port}/mcp`, max_result_bytes: 1024 },
           },
           sandbox: { pool_size: 1 },
         },
@@ -66,6 +67,18 @@ Deno.test({
           const r = await execute(server, "tools.web.get_sum(a=20, b=22)");
           assert.equal(r.ok, true, r.text);
           assert.match(JSON.stringify(r.result), /42/);
+        });
+        await t.step("a result over max_result_bytes is RESULT_TOO_LARGE over HTTP", async () => {
+          const r = await execute(
+            server,
+            "try:\n    tools.capped.echo(message='x' * 2000)\nexcept ToolError as e:\n" +
+              "    error = [e.code, str(e)]\n[error, tools.capped.echo(message='short')]",
+          );
+          assert.equal(r.ok, true, r.text);
+          const [[code, message], after] = r.result as [[string, string], string];
+          assert.equal(code, "RESULT_TOO_LARGE", message);
+          assert.match(message, /servers\.capped\.max_result_bytes/);
+          assert.match(JSON.stringify(after), /short/);
         });
         await t.step("a tool over SSE after the Streamable HTTP attempt fails", async () => {
           const r = await execute(server, "tools.legacy.echo(message='over sse')");

@@ -57,11 +57,6 @@ export class Upstream {
     return this.config.timeout_ms ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** The process id of a stdio upstream, when it runs. */
-  get pid(): number | null {
-    return this.#stdio?.pid ?? null;
-  }
-
   /** Connects and lists tools; resolves to false (status unavailable) on failure. Never throws. */
   connect(): Promise<boolean> {
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = null));
@@ -89,6 +84,7 @@ export class Upstream {
     } catch (error) {
       const context = { server: this.name, tool, timeoutMs: this.timeoutMs };
       const failure = classifyCallError(error, { ...context, aborted: signal.aborted });
+      if (failure.code === "RESULT_TOO_LARGE") log("warn", failure.message);
       if (!failure.lost) return { ok: false, code: failure.code, message: failure.message };
       if (this.#client === client && this.status === "ready") this.#lost(failure.message);
       return this.#unavailable(this.reason);

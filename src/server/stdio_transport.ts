@@ -15,6 +15,7 @@ import {
   serializeMessage,
   STDIO_DEFAULT_MAX_BUFFER_SIZE,
 } from "../mcp_sdk.ts";
+import { log } from "../log.ts";
 import { type Frame, LineFramer } from "../stdio/line_framer.ts";
 
 /** Options of {@link BoundedStdioServerTransport}. */
@@ -81,6 +82,7 @@ export class BoundedStdioServerTransport implements Transport {
     const message = `The message of ${frame.bytes} bytes is larger than the ${limit} bytes this ` +
       "server accepts over stdio and was dropped; send less in one message (for example " +
       "shorter code, or data through a tool instead of the arguments).";
+    log("warn", message);
     this.onerror?.(new Error(message));
     const reply: JSONRPCMessage = {
       jsonrpc: "2.0",
