@@ -33,6 +33,16 @@ export const SandboxConfigSchema = z.object({
     .describe("Output after which the execution is stopped with OUTPUT_LIMIT."),
   result_bytes: z.number().int().min(1024).max(16 * MiB).default(64 * 1024)
     .describe("Size of the serialised return value kept."),
+  max_concurrent: z.number().int().min(1).max(1024)
+    .default(Math.max(2, navigator.hardwareConcurrency || 2))
+    .describe("Executions running at once (default: the number of cores, at least 2); more wait."),
+  queue_timeout_ms: z.number().int().min(0).max(3_600_000).default(30_000)
+    .describe("How long an execution may wait for a free slot before it ends with BUSY."),
+  total_rss_mb: z.number().int().min(128).max(1_048_576).optional()
+    .describe(
+      "Resident memory of all sandbox children together past which the largest running one is " +
+        "killed (default: half the machine's memory, at least rss_limit_mb).",
+    ),
   max_tool_calls: z.number().int().min(0).max(100_000).default(200)
     .describe("Tool calls allowed per execution (TOOL_CALL_LIMIT past it)."),
   start_timeout_ms: z.number().int().min(1000).max(600_000).default(60_000)

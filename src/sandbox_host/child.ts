@@ -1,7 +1,7 @@
 /**
  * One sandbox child process seen from the host: spawning with no permissions, the init handshake
  * (nonce, limits, snapshot), reading its framed stdout line by line under a length cap, keeping
- * the tail of its stderr, measuring its memory and killing it.
+ * the tail of its stderr, and killing it.
  */
 import type { SandboxConfig } from "../config.ts";
 import {
@@ -134,22 +134,6 @@ export class SandboxChild {
       this.#process.kill("SIGKILL");
     } catch {
       // already gone
-    }
-  }
-
-  /** Resident memory of the process in bytes, read with `ps`; undefined when unknown. */
-  async rssBytes(): Promise<number | undefined> {
-    if (!this.#alive) return undefined;
-    try {
-      const out = await new Deno.Command("ps", {
-        args: ["-o", "rss=", "-p", String(this.pid)],
-        stdout: "piped",
-        stderr: "null",
-      }).output();
-      const kib = Number(new TextDecoder().decode(out.stdout).trim());
-      return Number.isFinite(kib) && kib > 0 ? kib * 1024 : undefined;
-    } catch {
-      return undefined;
     }
   }
 

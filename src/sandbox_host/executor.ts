@@ -1,16 +1,29 @@
 /**
- * The executor: checks a program's size against the guardrail policy, takes a fresh sandbox child
- * from the warm pool (which checks imports and names before running it) and hands both to a
- * {@link Run}; always resolves to an {@link ExecResult}, never throws.
+ * The executor: checks a program's size against the guardrail policy, admits it (at most
+ * `max_concurrent` at once, the rest wait in order up to `queue_timeout_ms`), takes a fresh
+ * sandbox child from the warm pool (which checks imports and names before running it) and hands
+ * both to a {@link Run}; watches the memory of all children together; on close answers every
+ * running and waiting execution with SHUTTING_DOWN before the children are killed. Always
+ * resolves to an {@link ExecResult}, never throws.
  */
-import type { ExecResult, ToolDispatcher } from "../contracts.ts";
+import type { ErrorCode, ExecResult, RunError, ToolDispatcher } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
 import { defaultPolicy, type PolicyConfig } from "../policy/policy_config.ts";
 import { checkSize, policyError } from "../policy/size_check.ts";
+import { Admission, type Refusal } from "./admission.ts";
 import type { SandboxChild } from "./child.ts";
+import { defaultTotalRssMb } from "./machine.ts";
+import { MemoryWatch, type WatchedChild } from "./memory_watch.ts";
 import { WarmPool } from "./pool.ts";
 import { Run, type RunOptions } from "./run.ts";
-import { failure } from "./run_errors.ts";
+import {
+  busyMessage,
+  CANCELLED_MESSAGE,
+  failure,
+  memoryMessage,
+  SHUTTING_DOWN_MESSAGE,
+  totalMemoryMessage,
+} from "./run_errors.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
 
 /** Options of one execution. */
@@ -34,19 +47,33 @@ export class Executor {
   readonly config: SandboxConfig;
   readonly pool: WarmPool;
   readonly policy: PolicyConfig;
+  /** The budget of all children's resident memory together, in MB. */
+  readonly totalRssMb: number;
   #dispatcher: ToolDispatcher;
+  #admission: Admission;
+  #memory: MemoryWatch;
   #running = new Map<Run, SandboxChild>();
+  #closing: Promise<void> | undefined;
 
   private constructor(
     config: SandboxConfig,
     pool: WarmPool,
-    dispatcher: ToolDispatcher,
-    policy: PolicyConfig,
+    options: Required<ExecutorOptions> & { totalRssMb: number },
   ) {
     this.config = config;
     this.pool = pool;
-    this.#dispatcher = dispatcher;
-    this.policy = policy;
+    this.#dispatcher = options.dispatcher;
+    this.policy = options.policy;
+    this.totalRssMb = options.totalRssMb;
+    this.#admission = new Admission(config.max_concurrent);
+    this.#memory = new MemoryWatch({
+      limits: { perChildMb: config.rss_limit_mb, totalMb: this.totalRssMb },
+      children: () => this.#children(),
+      message: (verdict, sample) =>
+        verdict.reason === "child"
+          ? memoryMessage(config)
+          : totalMemoryMessage(verdict.totalMb, this.totalRssMb, sample.rssMb),
+    });
   }
 
   /** Prepares the snapshot and starts the warm pool. */
@@ -62,14 +89,24 @@ export class Executor {
     } catch (error) {
       return { ok: false, message: `The sandbox working directory cannot be made: ${error}` };
     }
+    const totalRssMb = config.total_rss_mb ?? await defaultTotalRssMb(config.rss_limit_mb);
     const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd });
-    const executor = new Executor(
-      config,
-      pool,
-      options.dispatcher ?? NO_TOOLS,
-      options.policy ?? defaultPolicy(),
-    );
+    const executor = new Executor(config, pool, {
+      dispatcher: options.dispatcher ?? NO_TOOLS,
+      policy: options.policy ?? defaultPolicy(),
+      totalRssMb,
+    });
     return { ok: true, executor };
+  }
+
+  /** Executions running now. */
+  get running(): number {
+    return this.#admission.running;
+  }
+
+  /** Executions waiting for a slot. */
+  get waiting(): number {
+    return this.#admission.waiting;
   }
 
   /** Runs `code` and resolves to its result (with its `execution_id`); never throws. */
@@ -81,31 +118,76 @@ export class Executor {
 
   async #execute(code: string, options: ExecuteOptions): Promise<ExecResult> {
     const started = performance.now();
+    if (this.#closing) return failure(SHUTTING_DOWN, started);
     if (this.policy.enabled) {
       // Size is checked here, before any child is used; imports and names in the child.
       const violations = checkSize(code, this.policy);
       if (violations.length) return failure(policyError(violations), started);
     }
+    const admitted = await this.#admission.enter(this.config.queue_timeout_ms, options.signal);
+    if (!admitted.ok) return failure(this.#refusal(admitted.reason), started);
+    try {
+      return await this.#run(code, options, started);
+    } finally {
+      admitted.release();
+    }
+  }
+
+  /**
+   * Answers every running and waiting execution with SHUTTING_DOWN, then kills every child;
+   * later executions get SHUTTING_DOWN at once. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const children = [...this.#running.values()];
+      this.#admission.close();
+      for (const run of this.#running.keys()) run.stop(SHUTTING_DOWN.code, SHUTTING_DOWN.message);
+      this.#memory.close();
+      for (const child of children) child.kill();
+      await this.pool.close();
+      await Promise.all(children.map((c) => c.exited));
+    })();
+    return this.#closing;
+  }
+
+  async #run(code: string, options: ExecuteOptions, started: number): Promise<ExecResult> {
     const acquired = await this.pool.acquire();
+    if (this.#closing) {
+      if (acquired.ok) acquired.child.kill();
+      return failure(SHUTTING_DOWN, started);
+    }
     if (!acquired.ok) return failure({ code: "SANDBOX_CRASH", message: acquired.message }, started);
     const { child } = acquired;
     const context = { config: this.config, policy: this.policy, dispatcher: this.#dispatcher };
     const run = new Run({ ...context, started }, child);
     this.#running.set(run, child);
     try {
-      return await run.start(code, options);
+      const result = run.start(code, options);
+      this.#memory.poke();
+      return await result;
     } finally {
       child.kill();
       this.#running.delete(run);
-      this.pool.refill();
     }
   }
 
-  /** Kills every child; later executions fail with SANDBOX_CRASH. */
-  async close(): Promise<void> {
-    const children = [...this.#running.values()];
-    for (const child of children) child.kill();
-    await this.pool.close();
-    await Promise.all(children.map((c) => c.exited));
+  #refusal(reason: Refusal): RunError {
+    if (reason === "closed") return SHUTTING_DOWN;
+    if (reason === "cancelled") return { code: "CANCELLED", message: CANCELLED_MESSAGE };
+    const { max_concurrent, queue_timeout_ms } = this.config;
+    return {
+      code: "BUSY",
+      message: busyMessage(this.running, this.waiting, max_concurrent, queue_timeout_ms),
+    };
+  }
+
+  #children(): WatchedChild[] {
+    const running = [...this.#running].map(([run, child]) => ({
+      pid: child.pid,
+      stop: (code: ErrorCode, message: string) => run.stop(code, message),
+    }));
+    return [...running, ...this.pool.pids.map((pid) => ({ pid }))];
   }
 }
+
+const SHUTTING_DOWN: RunError = { code: "SHUTTING_DOWN", message: SHUTTING_DOWN_MESSAGE };

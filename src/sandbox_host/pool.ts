@@ -1,6 +1,8 @@
 /**
  * The warm pool: sandbox children started ahead of time, each handed out for exactly one
  * execution and replaced in the background. With size 0 every execution starts its own child.
+ * It never has more than `max_concurrent + pool_size` live children (idle, starting and handed
+ * out until they exit).
  */
 import type { SandboxConfig } from "../config.ts";
 import { log } from "../log.ts";
@@ -31,6 +33,7 @@ export class WarmPool {
   #idle: SandboxChild[] = [];
   #waiters: Array<(result: AcquireResult) => void> = [];
   #starting = new Set<SandboxChild>();
+  #busy = new Set<SandboxChild>();
   #failures = 0;
   #closed = false;
 
@@ -44,24 +47,30 @@ export class WarmPool {
     return [...this.#idle, ...this.#starting].map((c) => c.pid);
   }
 
+  /** Live children: idle, starting and handed out (until they exit). */
+  get live(): number {
+    return this.#idle.length + this.#starting.size + this.#busy.size;
+  }
+
+  /** The most live children the pool ever has: `max_concurrent + pool_size`. */
+  get cap(): number {
+    return this.#options.config.max_concurrent + this.#options.config.pool_size;
+  }
+
   /** Takes a ready child (waiting for one to start when none is); never throws. */
   acquire(): Promise<AcquireResult> {
     if (this.#closed) return Promise.resolve({ ok: false, message: "the sandbox pool is closed" });
     const child = this.#idle.shift();
     if (child) {
+      this.#handOut(child);
       // A replacement competes for the CPU with the run it replaces: while another child is
-      // ready, start it only when the run ends (see refill).
+      // ready, start it only when the run's child exits.
       if (this.#idle.length === 0) this.#fill();
       return Promise.resolve({ ok: true, child, warm: true });
     }
     const result = new Promise<AcquireResult>((resolve) => this.#waiters.push(resolve));
     this.#fill();
     return result;
-  }
-
-  /** Starts replacements for the children handed out (call when an execution ends). */
-  refill(): void {
-    this.#fill();
   }
 
   /** Resolves once `pool_size` children are ready (or the pool gave up). */
@@ -85,13 +94,22 @@ export class WarmPool {
   }
 
   #fill(): void {
-    const wanted = this.#options.config.pool_size + this.#waiters.length;
+    const wanted = Math.min(this.#options.config.pool_size + this.#waiters.length, this.cap);
     while (
       !this.#closed && this.#idle.length + this.#starting.size < wanted &&
-      this.#starting.size < MAX_PARALLEL_STARTS
+      this.live < this.cap && this.#starting.size < MAX_PARALLEL_STARTS
     ) {
       this.#startOne();
     }
+  }
+
+  /** Counts a child as live until it exits, then starts what is wanted in its place. */
+  #handOut(child: SandboxChild): void {
+    this.#busy.add(child);
+    child.exited.then(() => {
+      this.#busy.delete(child);
+      this.#fill();
+    });
   }
 
   #startOne(): void {
@@ -105,6 +123,7 @@ export class WarmPool {
       this.#failures = 0;
       const waiter = this.#waiters.shift();
       if (waiter) {
+        this.#handOut(child);
         waiter({ ok: true, child, warm: false });
       } else {
         this.#idle.push(child);

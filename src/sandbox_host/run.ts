@@ -1,7 +1,8 @@
 /**
  * One execution in one sandbox child: sends the program, relays its tool calls to the
- * dispatcher, enforces the host-side limits (timeout, memory, tool calls, protocol, cancellation)
- * and settles exactly once to an {@link ExecResult}; the child is killed when it settles.
+ * dispatcher, enforces the host-side limits (timeout, tool calls, protocol, cancellation; memory
+ * is watched by the executor, which calls `stop`) and settles exactly once to an
+ * {@link ExecResult}; the child is killed when it settles.
  */
 import {
   type ErrorCode,
@@ -52,10 +53,6 @@ export interface RunOptions {
 
 type ToolCall = Extract<ChildMessage, { type: "tool_call" }>;
 
-// Memory is measured with `ps` (Deno reads /proc only with --allow-all): not at all for short
-// runs, then often enough to stop a bomb within a second.
-const RSS_FIRST_POLL_MS = 400;
-const RSS_POLL_MS = 250;
 /** How long after its deadline a child that has not stopped itself is killed. */
 const TIMEOUT_GRACE_MS = 400;
 const OUT_OF_MEMORY = /out of memory|heap limit|allocation failed/i;
@@ -67,8 +64,9 @@ export class Run {
   #catalog = new Map<string, ToolRef>();
   #calls: ToolCallRecord[] = [];
   #callIds = new Set<number>();
+  /** Tool calls asked for so far, counted before any is dispatched. */
+  #reserved = 0;
   #limitHit = false;
-  #memoryKilled = false;
   #aborter = new AbortController();
   #resolve!: (result: ExecResult) => void;
   #done = false;
@@ -111,7 +109,7 @@ export class Run {
     this.#settle(failure({ code, message }, this.#context.started, this.#calls));
   }
 
-  /** Arms the deadline, the memory watch and cancellation. */
+  /** Arms the deadline and cancellation. */
   #watch(timeout: number, signal: AbortSignal | undefined): void {
     this.#timeoutMessage = timeoutMessage(timeout);
     // The child interrupts Python itself at the deadline (so the output so far and the place it
@@ -126,7 +124,6 @@ export class Run {
       onPause: () => void this.#child.send({ type: "pause" }),
       onResume: (ms) => void this.#child.send({ type: "resume", deadline_ms: ms }),
     });
-    this.#scheduleMemoryCheck(RSS_FIRST_POLL_MS);
     if (!signal) return;
     if (signal.aborted) return this.stop("CANCELLED", CANCELLED_MESSAGE);
     signal.addEventListener("abort", () => this.stop("CANCELLED", CANCELLED_MESSAGE), {
@@ -139,7 +136,7 @@ export class Run {
     if (event.kind === "violation") {
       return this.stop("PROTOCOL_VIOLATION", protocolMessage(event.reason));
     }
-    if (this.#memoryKilled || OUT_OF_MEMORY.test(this.#child.stderrTail)) {
+    if (OUT_OF_MEMORY.test(this.#child.stderrTail)) {
       return this.stop("MEMORY_LIMIT", memoryMessage(this.#context.config));
     }
     this.stop("SANDBOX_CRASH", crashMessage(event.status, this.#child.stderrTail));
@@ -163,13 +160,18 @@ export class Run {
     if (!this.#done) await this.#child.send(toolResultMessage(message.call_id, outcome));
   }
 
-  /** Performs one tool call within the run's limits; never throws. */
+  /**
+   * Performs one tool call within the run's limits; never throws. Every call frame takes a slot
+   * before anything is awaited, so concurrent and hand-made frames count alike and none past the
+   * cap is dispatched.
+   */
   async #outcome({ server, tool, args }: ToolCall): Promise<ToolOutcome> {
     const max = this.#context.config.max_tool_calls;
-    if (this.#calls.length >= max) {
+    if (this.#reserved >= max) {
       this.#limitHit = true;
       return { ok: false, code: "TOOL_CALL_LIMIT", message: toolCallLimitMessage(max) };
     }
+    this.#reserved++;
     const ref = this.#catalog.get(toolKey(server, tool));
     if (!ref) {
       return {
@@ -195,19 +197,6 @@ export class Run {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, code: "TOOL_ERROR", message };
     }
-  }
-
-  #scheduleMemoryCheck(delay: number): void {
-    this.#timers.push(setTimeout(async () => {
-      const rss = await this.#child.rssBytes();
-      if (this.#done) return;
-      const { config } = this.#context;
-      if (rss !== undefined && rss > config.rss_limit_mb * 1024 * 1024) {
-        this.#memoryKilled = true;
-        return this.stop("MEMORY_LIMIT", memoryMessage(config));
-      }
-      this.#scheduleMemoryCheck(RSS_POLL_MS);
-    }, delay));
   }
 
   #finish(child: ChildRunResult): void {

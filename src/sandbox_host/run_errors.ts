@@ -66,3 +66,30 @@ export function crashMessage(status: Deno.CommandStatus, stderrTail: string): st
     "(did it call os._exit or Deno.exit?). Nothing was lost on the host; run it again without that." +
     (last ? ` Its last words: ${last.slice(0, 300)}` : "");
 }
+
+/** MEMORY_LIMIT: all children together passed `total_rss_mb`, and this run was the largest. */
+export function totalMemoryMessage(totalMb: number, budgetMb: number, ownMb: number): string {
+  return `The sandbox children together used ${Math.round(totalMb)} MB, more than ` +
+    `sandbox.total_rss_mb (${budgetMb} MB); this program was the largest (${
+      Math.round(ownMb)
+    } MB) ` +
+    "and was stopped. Process the data in smaller pieces, or raise sandbox.total_rss_mb.";
+}
+
+/** BUSY: no slot became free within `queue_timeout_ms`. */
+export function busyMessage(
+  running: number,
+  waiting: number,
+  maxConcurrent: number,
+  queueTimeoutMs: number,
+): string {
+  return `The server is busy: ${running} executions are running (sandbox.max_concurrent is ` +
+    `${maxConcurrent}) and ${waiting} more are waiting, so this one could not start within ` +
+    `sandbox.queue_timeout_ms (${queueTimeoutMs} ms). Try again shortly, or raise ` +
+    "sandbox.max_concurrent (or sandbox.queue_timeout_ms) in the configuration.";
+}
+
+/** SHUTTING_DOWN: the server stopped while the execution ran or waited. */
+export const SHUTTING_DOWN_MESSAGE =
+  "The server is shutting down, so this execution was stopped before it finished; " +
+  "run it again after the server restarts.";
