@@ -72,3 +72,38 @@ export function commandLine(pid: number): Promise<string> {
 export async function rssMb(pid: number): Promise<number> {
   return Math.round(Number(await ps(["-o", "rss=", "-p", String(pid)])) / 1024 * 100) / 100;
 }
+
+/** Descendants of `pid` whose command line contains `marker`, with their resident memory (MB). */
+export async function descendantsMatching(
+  pid: number,
+  marker: string,
+): Promise<Array<{ pid: number; rssMb: number }>> {
+  const rows = (await ps(["-e", "-o", "pid=,ppid=,rss=,args="])).split("\n").map((line) => {
+    const [child, parent, rss, ...args] = line.trim().split(/\s+/);
+    return {
+      pid: Number(child),
+      ppid: Number(parent),
+      rssMb: Number(rss) / 1024,
+      args: args.join(" "),
+    };
+  });
+  const below = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const row of rows) {
+      if (below.has(row.ppid) && !below.has(row.pid)) {
+        below.add(row.pid);
+        grew = true;
+      }
+    }
+  }
+  return rows.filter((r) => r.pid !== pid && below.has(r.pid) && r.args.includes(marker))
+    .map((r) => ({ pid: r.pid, rssMb: r.rssMb }));
+}
+
+/** Resident memory of `pid` and all its descendants together, in MB. */
+export async function treeRssMb(pid: number): Promise<number> {
+  const all = await descendantsMatching(pid, "");
+  return Math.round((all.reduce((sum, p) => sum + p.rssMb, 0) + await rssMb(pid)) * 100) / 100;
+}
