@@ -15,6 +15,7 @@ import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
+import { InFlight } from "./src/server/in_flight.ts";
 import { createServer, SERVER_VERSION } from "./src/server/server.ts";
 import { BoundedStdioServerTransport } from "./src/server/stdio_transport.ts";
 
@@ -49,8 +50,13 @@ interface Runtime {
   configPath: string;
   executor: Executor;
   broker: Broker;
+  /** The tool calls being answered (shutdown answers them before closing transports). */
+  inFlight: InFlight;
   newServer: () => McpServer;
 }
+
+/** How long shutdown waits for in-flight tool calls to be answered. */
+const SHUTDOWN_GRACE_MS = 5000;
 
 /** One step of shutting down (closing a transport, the executor, the broker…). */
 type ShutdownStep = () => Promise<unknown>;
@@ -153,9 +159,10 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
     return 1;
   }
   const executor = created.executor;
+  const inFlight = new InFlight();
   const newServer = () =>
-    createServer({ executor, broker, agent: config.agent, approval: config.approval });
-  return { config, configPath, executor, broker, newServer };
+    createServer({ executor, broker, agent: config.agent, approval: config.approval, inFlight });
+  return { config, configPath, executor, broker, inFlight, newServer };
 }
 
 /** Serves Streamable HTTP until a signal arrives. */
@@ -166,7 +173,12 @@ async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number
     await closeRuntime(runtime);
     return 1;
   }
-  stopOn(shutdown([() => served.server.close(), () => closeRuntime(runtime)]), { stdin: false });
+  const steps = [
+    () => answerInFlight(runtime),
+    () => served.server.close(),
+    () => closeRuntime(runtime),
+  ];
+  stopOn(shutdown(steps), { stdin: false });
   const auth = token() ? "bearer token required" : "no token";
   const mode = http.stateless ? "stateless" : "sessions";
   log(
@@ -180,7 +192,11 @@ async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number
 /** Serves stdio until stdin ends or a signal arrives. */
 async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
   const server = runtime.newServer();
-  const stop = shutdown([() => closeRuntime(runtime), () => server.close()]);
+  const stop = shutdown([
+    () => answerInFlight(runtime),
+    () => closeRuntime(runtime),
+    () => server.close(),
+  ]);
   stopOn(stop, { stdin: true });
   const onfatal = (reason: string) => {
     log("error", `Stopping: ${reason}.`);
@@ -193,6 +209,18 @@ async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
       `${runtime.config.sandbox.pool_size}).`,
   );
   return "serving"; // until stdin ends or a signal arrives
+}
+
+/**
+ * Ends every running and queued execution with SHUTTING_DOWN (and `run_agent` with it) and waits,
+ * at most {@link SHUTDOWN_GRACE_MS}, until each in-flight tool call has its answer sent.
+ */
+async function answerInFlight(runtime: Runtime): Promise<void> {
+  runtime.inFlight.stop();
+  await runtime.executor.close();
+  if (!(await runtime.inFlight.drained(SHUTDOWN_GRACE_MS))) {
+    log("warn", `${runtime.inFlight.count} tool calls were still unanswered at shutdown.`);
+  }
 }
 
 /** Closes the sandbox pool and the upstream connections. */

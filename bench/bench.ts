@@ -2,7 +2,8 @@
  * `deno task bench [--quick] [--json] [--soak N]`: the benchmark suite. Measures the sandbox
  * (warm, cold, relay, child memory), code mode over real upstream servers (a tool call from Python
  * vs a direct SDK call, gather speed-up, description tokens), the token economy against classic
- * tool calling, throughput and host memory, and a soak; every figure is a median and p90 and, where
+ * tool calling, throughput and host memory, admission under 100 concurrent long runs (peak
+ * children, peak tree memory, ping latency), and a soak; every figure is a median and p90 and, where
  * it has a baseline, a ratio measured in this same run. Writes bench/results/latest.{md,json};
  * with --json the last stdout line is the JSON object.
  */
@@ -10,6 +11,7 @@ import { parseArgs } from "node:util";
 import { startServer } from "../tests/support/server.ts";
 import { allUpstreams } from "../tests/support/upstreams.ts";
 import { rssMb } from "../tests/support/processes.ts";
+import { admissionBench } from "./admission_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { progress, round } from "./stats.ts";
@@ -30,6 +32,7 @@ const started = performance.now();
 
 const sandbox = await sandboxBench(quick);
 const upstream = await upstreamBench(quick ? 100 : 300);
+const admission = quick ? await admissionBench(30, 3) : await admissionBench(100, 20);
 
 const base = await Deno.makeTempDir({ prefix: "mcp-bench-economy-" });
 const root = `${base}/tree`;
@@ -93,6 +96,15 @@ const figures = {
   soak_host_rss_steady_growth_pct: soaked.host_rss_steady_growth_pct,
   soak_host_rss_series_mb: soaked.host_rss_series_mb,
   leaked_processes: soaked.leaked_processes,
+  admission_executions: admission.executions,
+  admission_children_cap: admission.children_cap,
+  admission_peak_children: admission.peak_children,
+  admission_peak_tree_rss_mb: admission.peak_tree_rss_mb,
+  admission_by_code: admission.by_code,
+  admission_ping_p50_ms: admission.ping.median,
+  admission_ping_p90_ms: admission.ping.p90,
+  admission_tools_list_p50_ms: admission.tools_list.median,
+  admission_tools_list_p90_ms: admission.tools_list.p90,
   total_seconds: round((performance.now() - started) / 1000),
 };
 
@@ -158,6 +170,14 @@ const markdown = [
   `${soaked.host_rss_steady_growth_pct}% after the first tenth; every tenth: ` +
   `${soaked.host_rss_series_mb.join(", ")}), ` +
   `${soaked.leaked_processes} leaked processes`,
+  `- admission: ${admission.executions} concurrent ${admission.sleep_s} s sleeps with ` +
+  `max_concurrent ${admission.max_concurrent}, pool ${admission.pool_size}: peak ` +
+  `${admission.peak_children} sandbox children (cap ${admission.children_cap}), peak tree RSS ` +
+  `${admission.peak_tree_rss_mb} MB (budget ${admission.total_rss_budget_mb} MB for the children), ` +
+  `outcomes ${JSON.stringify(admission.by_code)} (BUSY after queue_timeout_ms ` +
+  `${admission.queue_timeout_ms}); meanwhile ping ${admission.ping.median} ms median / ` +
+  `${admission.ping.p90} ms p90, tools/list ${admission.tools_list.median} / ` +
+  `${admission.tools_list.p90} ms (n ${admission.ping.n})`,
 ].join("\n");
 
 const results = new URL("./results/", import.meta.url);

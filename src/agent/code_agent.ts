@@ -50,7 +50,8 @@ export type AgentErrorCode =
   | "MAX_ITERATIONS"
   | "EXECUTION_ERROR"
   | "TIMEOUT"
-  | "CANCELLED";
+  | "CANCELLED"
+  | "SHUTTING_DOWN";
 
 /** Options for {@link runAgent}. */
 export interface AgentOptions {

@@ -10,12 +10,15 @@ import type { McpServer } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { ToolDispatcher } from "../contracts.ts";
 import type { RequestInfo } from "./approval_setup.ts";
+import type { InFlight } from "./in_flight.ts";
 
 /** Options for {@link registerRunAgent}. */
 export interface RunAgentOptions {
   executor: Executor;
   broker?: Broker;
   agent: AgentConfig;
+  /** Counts the calls being answered; its signal ends a run at shutdown (SHUTTING_DOWN). */
+  inFlight: InFlight;
   /** Reads the environment (OPENAI_API_KEY …) at call time. */
   env?: (name: string) => string | undefined;
   /** The dispatcher of one request (approvals asked through its client). */
@@ -39,54 +42,65 @@ interface ToolExtra extends RequestInfo {
 /** Registers `run_agent` on `server`. */
 export function registerRunAgent(server: McpServer, options: RunAgentOptions): void {
   const env = options.env ?? ((name: string) => Deno.env.get(name));
-  server.registerTool("run_agent", {
-    title: "Solve a task with generated Python",
-    description:
-      "Give a task in plain words: an LLM writes one Python program that uses the upstream " +
-      "tools, runs it in the sandbox and repairs it when it fails. Returns the answer, the final code " +
-      "and every attempt. Needs OPENAI_API_KEY (any OpenAI-compatible endpoint).",
-    inputSchema: z.object({
-      task: z.string().min(1).max(20_000).describe("What to do."),
-      max_iterations: z.number().int().min(1).max(10).optional()
-        .describe(`Attempts at most (default ${options.agent.max_iterations}).`),
-    }),
-    annotations: { readOnlyHint: false, openWorldHint: true },
-  }, async ({ task, max_iterations }: RunAgentInput, extra: ToolExtra) => {
-    const resolved = resolveAgentSettings(options.agent, env);
-    if (!resolved.ok) {
-      return { content: [{ type: "text" as const, text: resolved.message }], isError: true };
-    }
-    const token = extra._meta?.progressToken;
-    const result = await runAgent(task, {
-      executor: options.executor,
-      broker: options.broker,
-      settings: resolved.settings,
-      maxIterations: max_iterations,
-      signal: extra.signal,
-      dispatcher: options.dispatcher?.(extra),
-      // Awaited, and followed by a short pause: the SDK's client handles a notification a
-      // microtask later than a response, so one that arrives in the same read as the result is
-      // dropped (its progress handler is gone by then).
-      onProgress: token === undefined ? undefined : async (progress, total, message) => {
-        await extra.sendNotification({
-          method: "notifications/progress",
-          params: { progressToken: token, progress, total, message },
-        }).catch(() => {});
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      },
-    });
-    const compact = {
-      ok: result.ok,
-      ...(result.answer !== undefined ? { answer: result.answer } : {}),
-      ...(result.stdout ? { stdout: result.stdout } : {}),
-      ...(result.error ? { error: result.error } : {}),
-      iterations: result.iterations.length,
-      ...(result.code ? { code: result.code } : {}),
-    };
-    return {
-      content: [{ type: "text" as const, text: JSON.stringify(compact) }],
-      structuredContent: result,
-      isError: !result.ok,
-    };
-  });
+  server.registerTool(
+    "run_agent",
+    {
+      title: "Solve a task with generated Python",
+      description:
+        "Give a task in plain words: an LLM writes one Python program that uses the upstream " +
+        "tools, runs it in the sandbox and repairs it when it fails. Returns the answer, the final code " +
+        "and every attempt. Needs OPENAI_API_KEY (any OpenAI-compatible endpoint).",
+      inputSchema: z.object({
+        task: z.string().min(1).max(20_000).describe("What to do."),
+        max_iterations: z.number().int().min(1).max(10).optional()
+          .describe(`Attempts at most (default ${options.agent.max_iterations}).`),
+      }),
+      annotations: { readOnlyHint: false, openWorldHint: true },
+    },
+    ({ task, max_iterations }: RunAgentInput, extra: ToolExtra) =>
+      options.inFlight.track(async () => {
+        const resolved = resolveAgentSettings(options.agent, env);
+        if (!resolved.ok) {
+          return { content: [{ type: "text" as const, text: resolved.message }], isError: true };
+        }
+        const token = extra._meta?.progressToken;
+        const result = await runAgent(task, {
+          executor: options.executor,
+          broker: options.broker,
+          settings: resolved.settings,
+          maxIterations: max_iterations,
+          signal: AbortSignal.any([extra.signal, options.inFlight.signal]),
+          dispatcher: options.dispatcher?.(extra),
+          // Awaited, and followed by a short pause: the SDK's client handles a notification a
+          // microtask later than a response, so one that arrives in the same read as the result is
+          // dropped (its progress handler is gone by then).
+          onProgress: token === undefined ? undefined : async (progress, total, message) => {
+            await extra.sendNotification({
+              method: "notifications/progress",
+              params: { progressToken: token, progress, total, message },
+            }).catch(() => {});
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          },
+        });
+        if (!result.ok && options.inFlight.signal.aborted) {
+          result.error = { code: "SHUTTING_DOWN", message: SHUTTING_DOWN_MESSAGE };
+        }
+        const compact = {
+          ok: result.ok,
+          ...(result.answer !== undefined ? { answer: result.answer } : {}),
+          ...(result.stdout ? { stdout: result.stdout } : {}),
+          ...(result.error ? { error: result.error } : {}),
+          iterations: result.iterations.length,
+          ...(result.code ? { code: result.code } : {}),
+        };
+        return {
+          content: [{ type: "text" as const, text: JSON.stringify(compact) }],
+          structuredContent: result,
+          isError: !result.ok,
+        };
+      }),
+  );
 }
+
+const SHUTTING_DOWN_MESSAGE = "The server is shutting down, so run_agent was stopped before it " +
+  "finished; run it again after the server restarts.";

@@ -13,6 +13,7 @@ import { searchTools } from "../broker/search.ts";
 import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { approvalGates, type RequestInfo } from "./approval_setup.ts";
+import { InFlight } from "./in_flight.ts";
 import { sessionLogger } from "./mcp_logging.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
@@ -33,6 +34,8 @@ export interface ServerOptions {
   maxCodeChars?: number;
   /** Approvals and the audit log (defaults: nobody asked, no log). */
   approval?: ApprovalConfig;
+  /** Counts the calls being answered, for shutdown (one per process; default: this server's). */
+  inFlight?: InFlight;
 }
 
 /** Arguments of `execute_code`. */
@@ -52,6 +55,7 @@ interface SearchInput {
 /** Creates the MCP server with its tools. */
 export function createServer(options: ServerOptions): McpServer {
   const { executor } = options;
+  const inFlight = options.inFlight ?? new InFlight();
   const maxChars = options.maxCodeChars ?? 100_000;
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
@@ -71,24 +75,28 @@ export function createServer(options: ServerOptions): McpServer {
     }),
     outputSchema: ExecResultSchema,
     annotations: { readOnlyHint: false, openWorldHint: true },
-  }, async ({ code, timeout_ms }: ExecuteInput, extra: RequestInfo & { signal: AbortSignal }) => {
-    sessionLog("debug", `execute_code started (${code.length} characters).`);
-    const result = await executor.execute(code, {
-      timeoutMs: timeout_ms,
-      signal: extra.signal,
-      dispatcher: gateFor(extra),
-    });
-    sessionLog(
-      "debug",
-      `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
-        `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
-    );
-    return {
-      content: [{ type: "text", text: resultText(result) }],
-      structuredContent: result,
-      isError: !result.ok,
-    };
-  });
+  }, (
+    { code, timeout_ms }: ExecuteInput,
+    extra: RequestInfo & { signal: AbortSignal },
+  ) =>
+    inFlight.track(async () => {
+      sessionLog("debug", `execute_code started (${code.length} characters).`);
+      const result = await executor.execute(code, {
+        timeoutMs: timeout_ms,
+        signal: extra.signal,
+        dispatcher: gateFor(extra),
+      });
+      sessionLog(
+        "debug",
+        `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
+          `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
+      );
+      return {
+        content: [{ type: "text", text: resultText(result) }],
+        structuredContent: result,
+        isError: !result.ok,
+      };
+    }));
   server.registerTool("search_tools", {
     title: "Search upstream tools",
     description: "Find the upstream tools callable from execute_code's Python and show them as " +
@@ -120,6 +128,7 @@ export function createServer(options: ServerOptions): McpServer {
       broker: options.broker,
       agent: options.agent,
       dispatcher: gateFor,
+      inFlight,
     });
   }
   return server;

@@ -1,0 +1,148 @@
+/**
+ * Shutdown answers in-flight executions: a SIGTERM over stdio, or a SIGTERM to the HTTP server,
+ * while `execute_code` runs gives the client a result with SHUTTING_DOWN (never the SANDBOX_CRASH
+ * that blames the user's code), and the server then exits with no sandbox child left.
+ */
+import assert from "node:assert/strict";
+import type { ExecResult } from "../src/contracts.ts";
+import { connectHttp, startHttpServer } from "./support/http.ts";
+import { descendantsMatching, waitForExit } from "./support/processes.ts";
+import { taskFlags } from "../scripts/task_flags.ts";
+import { root, startServer, writeConfig } from "./support/server.ts";
+
+const SLEEP = "import asyncio\nawait asyncio.sleep(60)";
+
+/** Polls `check` every 50 ms until it is true; false after `ms`. */
+async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** True once `pid` has a sandbox child (with pool_size 0: the one running the call). */
+function running(pid: number): Promise<boolean> {
+  return until(
+    async () => (await descendantsMatching(pid, "sandbox/worker.ts")).length > 0,
+    30_000,
+  );
+}
+
+function assertShuttingDown(result: Record<string, unknown>): void {
+  const r = result.structuredContent as ExecResult;
+  assert.equal(r.error?.code, "SHUTTING_DOWN", JSON.stringify(r));
+  assert.match(r.error?.message ?? "", /server is shutting down.*run it again after/);
+  assert.doesNotMatch(r.error?.message ?? "", /os\._exit/);
+  assert.equal(result.isError, true);
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test({
+    name: `stdio: ${signal} during a run answers it with SHUTTING_DOWN`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const server = await startServer({ config: { sandbox: { pool_size: 0 } } });
+      try {
+        const call = server.client.callTool(
+          { name: "execute_code", arguments: { code: SLEEP } },
+          undefined,
+          { timeout: 120_000 },
+        );
+        assert.ok(await running(server.pid), "the run never started");
+        Deno.kill(server.pid, signal);
+        assertShuttingDown(await call);
+        assert.ok(await waitForExit(server.pid, 15_000), "the server did not exit");
+      } finally {
+        await server.close();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "stdio: stdin ending during a run still answers it with SHUTTING_DOWN",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const config = writeConfig({ sandbox: { pool_size: 0 } });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...taskFlags("start"), "main.ts", "--config", config],
+      cwd: root,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const lines = [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "raw", version: "1.0.0" },
+          },
+        },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        {
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: {
+            name: "execute_code",
+            arguments: { code: SLEEP },
+          },
+        },
+      ];
+      const writer = child.stdin.getWriter();
+      await writer.write(
+        new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"),
+      );
+      assert.ok(await running(child.pid), "the run never started");
+      await writer.close();
+      const out = await new Response(child.stdout).text();
+      const answer = out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
+        m.id === 2
+      );
+      assert.ok(answer, `no answer to the call in: ${out}`);
+      assertShuttingDown(answer.result);
+      assert.equal((await child.status).code, 0);
+    } finally {
+      try {
+        child.kill();
+      } catch {
+        // ended
+      }
+      await child.status;
+      await Deno.remove(`${root}${config}`).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "HTTP: SIGTERM during a run answers the in-flight request with SHUTTING_DOWN",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startHttpServer();
+    const { client } = await connectHttp(server.url);
+    try {
+      const call = client.callTool(
+        { name: "execute_code", arguments: { code: SLEEP } },
+        undefined,
+        { timeout: 120_000 },
+      );
+      assert.ok(await running(server.pid), "the run never started");
+      const status = server.stop("SIGTERM");
+      assertShuttingDown(await call);
+      assert.equal((await status).code, 0);
+    } finally {
+      await client.close().catch(() => {});
+      await server.stop();
+    }
+  },
+});
