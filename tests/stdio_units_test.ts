@@ -95,12 +95,15 @@ Deno.test("stderr tail: a multi-byte character split across chunks survives", ()
   assert.deepEqual(tail.lines(), ["naïve"]);
 });
 
-Deno.test("upstream env: the SDK's defaults, DENO_DIR, then the configured env", () => {
+Deno.test("upstream env: the SDK's defaults, DENO_DIR and CA settings, then the configured env", () => {
   const previous = Deno.env.get("DENO_DIR");
   Deno.env.set("DENO_DIR", "/tmp/some-deno-dir");
   try {
     const env = upstreamEnv({ FOO: "1" });
     assert.equal(env.DENO_DIR, "/tmp/some-deno-dir");
+    for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"]) {
+      assert.equal(env[name], Deno.env.get(name), `${name} is passed on when set`);
+    }
     assert.equal(env.FOO, "1");
     assert.equal(env.PATH, Deno.env.get("PATH"));
     assert.equal(upstreamEnv({ DENO_DIR: "/mine" }).DENO_DIR, "/mine");

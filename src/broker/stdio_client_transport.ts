@@ -1,6 +1,6 @@
 /**
  * The client transport to a stdio upstream, assembled from the SDK's parts: its default
- * environment (plus `DENO_DIR`, so Deno-run servers share the host's cache), its message
+ * environment (plus {@link INHERITED_ENV}: Deno's cache and how to reach npm), its message
  * serialisation and parsing, and the SDK client transport's spawn and close sequence (stdin end,
  * then SIGTERM, then SIGKILL). Two things differ from the SDK's `StdioClientTransport`:
  *
@@ -23,8 +23,20 @@ import { StderrTail } from "./stderr_tail.ts";
 /** JSON-RPC error code (implementation-defined range) of a response dropped for its size. */
 export const RESULT_TOO_LARGE_RPC_CODE = -32090;
 
-/** Variables a stdio upstream inherits besides the SDK's default environment. */
-export const INHERITED_ENV = ["DENO_DIR"] as const;
+/**
+ * Variables a stdio upstream inherits besides the SDK's default environment: Deno's cache, and the
+ * certificate and registry settings with which the host reaches npm (no credentials), so a server
+ * run by `deno run npm:…` or `npx` uses the same cache and can fetch what it lacks.
+ */
+export const INHERITED_ENV = [
+  "DENO_DIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NPM_CONFIG_REGISTRY",
+] as const;
 
 /** What starts the server. */
 export interface StdioUpstreamParams {
