@@ -115,3 +115,63 @@ Deno.test({
     }
   },
 });
+
+/** An HTTP server that accepts MCP requests and SSE streams but never answers on them. */
+function silentServer() {
+  const release: (() => void)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    if (request.method === "GET") {
+      const body = new ReadableStream<Uint8Array>({
+        start: (controller) => void release.push(() => controller.close()),
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    }
+    return new Promise<Response>((resolve) => {
+      release.push(() => resolve(new Response(null, { status: 503 })));
+    });
+  });
+  return {
+    port: server.addr.port,
+    stop: async () => {
+      for (const fn of release) {
+        try {
+          fn();
+        } catch { /* the client already dropped that stream */ }
+      }
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test({
+  name: "HTTP upstreams that never answer are unavailable after timeout_ms; the host starts",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const silent = silentServer();
+    try {
+      const base = `http://127.0.0.1:${silent.port}`;
+      const server = await startServer({
+        config: {
+          servers: {
+            mute_sse: { url: `${base}/sse`, type: "sse", timeout_ms: 1000 },
+            mute_http: { url: `${base}/mcp`, type: "http", timeout_ms: 1000 },
+          },
+          sandbox: { pool_size: 0 },
+        },
+      });
+      try {
+        const { tools } = await server.client.listTools();
+        const description = tools.find((x) => x.name === "execute_code")!.description!;
+        assert.match(description, /- mute_sse: unavailable/);
+        assert.match(description, /- mute_http: unavailable/);
+        assert.match(server.stderr(), /"mute_sse" is unavailable: .*no answer within 1000 ms/);
+        assert.match(server.stderr(), /"mute_http" is unavailable: .*Request timed out/);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await silent.stop();
+    }
+  },
+});
