@@ -179,4 +179,10 @@ export interface ToolDispatcher {
   catalog(): ToolRef[];
   /** Performs one call; may throw (the executor turns it into a TOOL_ERROR). */
   call(ref: ToolRef, args: Record<string, unknown>, options: CallContext): Promise<ToolOutcome>;
+  /** Told about a call the executor refused itself (an unknown tool, past the call cap). */
+  refused?(
+    call: { server: string; tool: string; args: Record<string, unknown> },
+    outcome: ToolOutcome,
+    options: CallContext,
+  ): void;
 }

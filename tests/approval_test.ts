@@ -245,9 +245,14 @@ Deno.test({
             `try:\n    tools.memory.delete_entities(entityNames=["n"])\nexcept ToolError:\n    pass`,
         );
         assert.equal(r.ok, true, JSON.stringify(r.error));
+        // A call the executor refuses itself (past max_tool_calls) is recorded too.
+        const capped = await run(
+          "for i in range(201):\n    tools.filesystem.list_allowed_directories()",
+        );
+        assert.equal(capped.error?.code, "TOOL_CALL_LIMIT");
         const lines = await auditLines(
           `${root}${audit}`,
-          (all) => all.some((l) => l.tool === "delete_entities"),
+          (all) => all.some((l) => l.code === "TOOL_CALL_LIMIT"),
         );
         for (const line of lines) {
           assert.deepEqual(Object.keys(line).filter((k) => k !== "code"), [
@@ -283,6 +288,10 @@ Deno.test({
         assert.match((entity.observations as string[])[0], /^o{200}… \[100 more characters\]$/);
         const deleted = lines.find((l) => l.tool === "delete_entities")!;
         assert.equal(deleted.approval, "denied");
+        const refused = lines.filter((l) => l.execution === capped.execution_id && !l.ok);
+        assert.equal(refused.length, 1);
+        assert.equal(refused[0].code, "TOOL_CALL_LIMIT");
+        assert.equal(refused[0].approval, "not_required");
         const text = await Deno.readTextFile(`${root}${audit}`);
         assert.doesNotMatch(text, /secret-kind/);
       });

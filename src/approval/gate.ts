@@ -65,19 +65,49 @@ export class ApprovalGate implements ToolDispatcher {
       if (!decision.ok) outcome = { ok: false, code: "APPROVAL_DENIED", message: decision.message };
     }
     outcome ??= await this.#perform(ref, args, ctx);
+    this.#record(
+      { time, started, server: ref.server, tool: ref.tool, args, approval },
+      outcome,
+      ctx,
+    );
+    return outcome;
+  }
+
+  /** Records a call the executor refused itself (unknown tool, past the cap). */
+  refused(
+    call: { server: string; tool: string; args: Record<string, unknown> },
+    outcome: ToolOutcome,
+    ctx: CallContext,
+  ): void {
+    const time = new Date().toISOString();
+    const entry = { ...call, time, started: performance.now(), approval: "not_required" as const };
+    this.#record(entry, outcome, ctx);
+  }
+
+  #record(
+    call: {
+      time: string;
+      started: number;
+      server: string;
+      tool: string;
+      args: Record<string, unknown>;
+      approval: AuditRecord["approval"];
+    },
+    outcome: ToolOutcome,
+    ctx: CallContext,
+  ): void {
     this.#options.audit?.record({
-      time,
+      time: call.time,
       session: this.#options.sessionLabel ?? this.#options.session.label,
       execution: ctx.execution ?? "",
-      server: ref.server,
-      tool: ref.tool,
-      arguments: args,
-      approval,
+      server: call.server,
+      tool: call.tool,
+      arguments: call.args,
+      approval: call.approval,
       ok: outcome.ok,
       ...(outcome.ok ? {} : { code: outcome.code }),
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round((performance.now() - call.started) * 10) / 10,
     });
-    return outcome;
   }
 
   async #perform(ref: ToolRef, args: Record<string, unknown>, ctx: CallContext) {

@@ -5,10 +5,12 @@
  * {@link ExecResult}; the child is killed when it settles.
  */
 import {
+  type CallContext,
   type ErrorCode,
   type ExecResult,
   type ToolCallRecord,
   type ToolDispatcher,
+  type ToolErrorCode,
   toolKey,
   type ToolOutcome,
   type ToolRef,
@@ -165,20 +167,21 @@ export class Run {
    * before anything is awaited, so concurrent and hand-made frames count alike and none past the
    * cap is dispatched.
    */
-  async #outcome({ server, tool, args }: ToolCall): Promise<ToolOutcome> {
+  async #outcome(call: ToolCall): Promise<ToolOutcome> {
+    const { server, tool, args } = call;
     const max = this.#context.config.max_tool_calls;
     if (this.#reserved >= max) {
       this.#limitHit = true;
-      return { ok: false, code: "TOOL_CALL_LIMIT", message: toolCallLimitMessage(max) };
+      return this.#refuse(call, "TOOL_CALL_LIMIT", toolCallLimitMessage(max));
     }
     this.#reserved++;
     const ref = this.#catalog.get(toolKey(server, tool));
     if (!ref) {
-      return {
-        ok: false,
-        code: "UNKNOWN_TOOL",
-        message: `There is no tool ${server}.${tool}; list the tools with dir(tools).`,
-      };
+      return this.#refuse(
+        call,
+        "UNKNOWN_TOOL",
+        `There is no tool ${server}.${tool}; list the tools with dir(tools).`,
+      );
     }
     const started = performance.now();
     const outcome = await this.#dispatch(ref, args);
@@ -186,13 +189,28 @@ export class Run {
     return outcome;
   }
 
+  /** A call the run refuses itself; the dispatcher is told (for the audit log). */
+  #refuse(call: ToolCall, code: ToolErrorCode, message: string): ToolOutcome {
+    const outcome: ToolOutcome = { ok: false, code, message };
+    try {
+      this.#dispatcher.refused?.(call, outcome, this.#callContext());
+    } catch {
+      // telling is best effort: the refusal stands
+    }
+    return outcome;
+  }
+
+  #callContext(): CallContext {
+    return {
+      signal: this.#aborter.signal,
+      execution: this.#executionId,
+      pauseDeadline: () => this.#deadline?.pause() ?? (() => {}),
+    };
+  }
+
   async #dispatch(ref: ToolRef, args: Record<string, unknown>): Promise<ToolOutcome> {
     try {
-      return await this.#dispatcher.call(ref, args, {
-        signal: this.#aborter.signal,
-        execution: this.#executionId,
-        pauseDeadline: () => this.#deadline?.pause() ?? (() => {}),
-      });
+      return await this.#dispatcher.call(ref, args, this.#callContext());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, code: "TOOL_ERROR", message };
