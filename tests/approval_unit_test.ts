@@ -17,14 +17,11 @@ import {
 } from "../src/approval/elicit.ts";
 import { McpErrorCode } from "../src/mcp_sdk.ts";
 import { needsApproval } from "../src/approval/classify.ts";
-import { allowed } from "../src/broker/tool_filter.ts";
+import { matches } from "../src/broker/tool_filter.ts";
 import { parseConfig } from "../src/config.ts";
 import { renderStub, renderSummary } from "../src/formatting/python_stub.ts";
 import { executeCodeDescription } from "../src/formatting/tool_index.ts";
 import { Deadline } from "../src/sandbox_host/deadline.ts";
-
-// The same matcher as tools.allow (a one-pattern allow list).
-const matches = (pattern: string, name: string) => allowed(name, { allow: [pattern] });
 
 Deno.test("needsApproval: rules against annotations", () => {
   const tools = {
@@ -78,13 +75,14 @@ Deno.test("needsApproval: rules against annotations", () => {
 });
 
 Deno.test("needsApproval: patterns ignore annotations", () => {
-  const rule = ["write_file", "delete_*", "*_graph"];
+  const rule = ["write_file", "delete_*", "*_graph", "{edit,move}_file"];
   const check = (name: string, readOnlyHint = false) =>
     needsApproval(rule, { name, annotations: { readOnlyHint } }, matches);
   assert.equal(check("write_file"), true);
   assert.equal(check("delete_entities"), true);
   assert.equal(check("read_graph", true), true, "a pattern asks even for a read-only tool");
   assert.equal(check("write_file_2"), false, "patterns match whole names");
+  assert.equal(check("move_file"), true, "the glob syntax of tools.allow: braces");
   assert.equal(check("read_file"), false);
   assert.equal(needsApproval([], { name: "write_file" }, matches), false);
 });

@@ -12,7 +12,7 @@ const MODE_HINT =
   'use "none", "destructive" (tools marked destructive, or not marked at all), "writes" ' +
   "(every tool not marked read-only) or an array of tool-name patterns";
 
-/** One tool-name pattern (the syntax of `tools.allow` / `tools.deny`: names and `*` wildcards). */
+/** One tool-name pattern (the glob syntax of `tools.allow` / `tools.deny`). */
 export const ToolPatternSchema = z.string().refine((p) => p.trim().length > 0 && p === p.trim(), {
   error: "a tool-name pattern must be a non-empty name without surrounding spaces, e.g. " +
     '"write_file" or "delete_*"',
