@@ -125,9 +125,25 @@ def _signature(text):
     scope = {"Any": typing.Any, "Literal": typing.Literal}
     try:
         exec(f"def _stub{text}: ...", scope)  # noqa: S102 - text built by the host from a schema
-        return inspect.signature(scope["_stub"])
+        signature = inspect.signature(scope["_stub"])
     except Exception:  # noqa: BLE001 - a stub that does not parse only loses its signature
         return None
+    returns = text.rpartition(") -> ")[2]
+    if returns.startswith("{"):
+        signature = signature.replace(return_annotation=_Shown(returns))
+    return signature
+
+
+class _Shown:
+    """A return shape shown as the host wrote it (``{"content": str}``), not as a dict's repr."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
 
 
 class _Namespace:

@@ -67,6 +67,12 @@ try {
       timeout: 600_000,
     });
     printExecution(result.structuredContent as Record<string, unknown>);
+  } else if (!tools.some((tool) => tool.name === "run_agent")) {
+    console.error(
+      "run_agent is not listed: no LLM is configured. Set OPENAI_API_KEY (or OPENAI_BASE_URL " +
+        "for a local endpoint) in the environment or in .env, then run this again.",
+    );
+    Deno.exitCode = 1;
   } else {
     const task = positionals.join(" ");
     line(`run_agent: ${task}`);

@@ -147,18 +147,20 @@ Deno.test({
 });
 
 Deno.test({
-  name: "run_agent without a key says how to configure it; execute_code is unaffected",
+  name: "without an LLM run_agent is not listed and cannot be called; execute_code is unaffected",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     const server = await startServer({
       config: { sandbox: { pool_size: 1 } },
-      env: { OPENAI_API_KEY: "" },
+      env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
     });
     try {
+      const names = (await server.client.listTools()).tools.map((t) => t.name);
+      assert.deepEqual(names.sort(), ["execute_code", "search_tools"]);
       const r = await runAgent(server, "Anything");
       assert.equal(r.isError, true);
-      assert.match(r.text, /set OPENAI_API_KEY.*\.env/);
+      assert.match(r.text, /run_agent not found/);
       assert.equal((await execute(server, "2 + 2")).result, 4);
     } finally {
       await server.close();

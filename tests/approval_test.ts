@@ -96,8 +96,8 @@ Deno.test({
           arguments: { query: "file", server: "filesystem", limit: 50 },
         });
         const text = (found.content as Array<{ text: string }>)[0].text;
-        assert.match(text, /def write_file\(.*# needs approval/);
-        assert.doesNotMatch(text, /def read_text_file\(.*# needs approval/);
+        assert.match(text, /\nwrite_file\(.*# needs approval/);
+        assert.doesNotMatch(text, /\nread_text_file\(.*# needs approval/);
         const help = await run("help(tools.filesystem.write_file)");
         assert.match(help.stdout, /Needs approval/);
         assert.equal(questions.length, 0);

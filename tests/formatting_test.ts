@@ -6,8 +6,16 @@ import assert from "node:assert/strict";
 import { countTokens } from "gpt-tokenizer";
 import type { ServerSummary } from "../src/broker/broker.ts";
 import { assignIdentifiers, pythonIdentifier } from "../src/broker/names.ts";
-import { renderStub, type StubTool } from "../src/formatting/python_stub.ts";
-import { executeCodeDescription } from "../src/formatting/tool_index.ts";
+import {
+  isDeprecated,
+  lineSummary,
+  renderLine,
+  renderStub,
+  returnShape,
+  type StubTool,
+  UNTYPED_RETURN,
+} from "../src/formatting/python_stub.ts";
+import { APPROVAL_SENTENCE, executeCodeDescription } from "../src/formatting/tool_index.ts";
 
 const opts = { pyName: "f", pyServer: "s" };
 
@@ -103,9 +111,34 @@ const table: Array<[string, StubTool, string]> = [
     {
       name: "f",
       inputSchema: { type: "object", properties: {} },
-      outputSchema: { type: "object", properties: { content: { type: "string" } } },
+      outputSchema: {
+        type: "object",
+        properties: { content: { type: "string" }, size: { type: "integer" } },
+        required: ["content"],
+      },
     },
-    "() -> dict",
+    '() -> {"content": str, "size?": int}',
+  ],
+  [
+    "nested return shapes, then dict",
+    {
+      name: "f",
+      outputSchema: {
+        type: "object",
+        properties: {
+          items: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { tags: { type: "array", items: { type: "string" } } },
+              required: ["tags"],
+            },
+          },
+        },
+        required: ["items"],
+      },
+    },
+    '() -> {"items": list[{"tags": list[str]}]}',
   ],
   [
     "object defaults and boolean defaults as Python literals",
@@ -152,11 +185,14 @@ Deno.test("stub: the docstring documents arguments, nested keys and returns", ()
   }, { pyName: "create_things", pyServer: "store" });
   assert.match(
     stub.text,
-    /^def create_things\(\*, things: list\[dict\]\) -> dict:\n {4}"""Create things\./,
+    /^def create_things\(\*, things: list\[dict\]\) -> \{"created\?": int\}:\n {4}"""Create things\./,
   );
   assert.match(stub.doc, /things \(list\[dict\]\): What to create/);
   assert.match(stub.doc, /each item has keys:\n\s+name \(str\): Its name/);
-  assert.match(stub.doc, /Returns:\n\s+dict\n\s+keys:\n\s+created \(int, optional\)/);
+  assert.match(
+    stub.doc,
+    /Returns:\n\s+\{"created\?": int\}\n\s+\(a key ending in "\?" may be missing\)/,
+  );
   assert.match(stub.doc, /Upstream tool: "create-things"\. Call: tools\.store\.create_things/);
 });
 
@@ -182,6 +218,47 @@ Deno.test("names: collisions resolve deterministically, exact names keep theirs"
   assert.deepEqual(new Set(a.values()).size, 3);
 });
 
+Deno.test("stub: without an outputSchema, help() says what Python receives", () => {
+  const stub = renderStub({ name: "f", inputSchema: { type: "object" } }, opts);
+  assert.match(stub.signature, /-> Any$/);
+  assert.ok(stub.doc.includes(`Returns:\n    Any: ${UNTYPED_RETURN}.`), stub.doc);
+});
+
+Deno.test("stub: a deep return shape falls back to dict until it fits", () => {
+  const level = (inner: Record<string, unknown>) => ({
+    type: "object",
+    properties: { a_fairly_long_key_name: inner, another_fairly_long_key: { type: "string" } },
+    required: ["a_fairly_long_key_name", "another_fairly_long_key"],
+  });
+  const schema = level(level(level(level({ type: "string" }))));
+  const shape = returnShape(schema, 160);
+  assert.ok(shape.length <= 160, shape);
+  assert.match(shape, /"a_fairly_long_key_name": dict/);
+  assert.equal(returnShape(schema, 10), "dict");
+});
+
+Deno.test("line: compact signature, deprecation note instead of a summary", () => {
+  const tool = {
+    name: "read_file",
+    description: "Read a file. DEPRECATED: Use read_text_file instead.",
+    inputSchema: {
+      type: "object",
+      properties: { path: { type: "string" }, head: { type: "number" } },
+      required: ["path"],
+    },
+    outputSchema: { type: "object", properties: { content: { type: "string" } } },
+  };
+  assert.ok(isDeprecated(tool));
+  assert.equal(
+    renderLine(tool, { pyName: "read_file", summary: true }),
+    'read_file(path: str, head: float=None) -> {"content?": str} # deprecated: use read_text_file instead',
+  );
+  assert.equal(
+    lineSummary({ name: "x", description: "Get a listing of files in a path. More." }),
+    "Get a listing of files",
+  );
+});
+
 Deno.test("index: capped with a pointer to search_tools and under 400 tokens", () => {
   const servers: ServerSummary[] = Array.from({ length: 12 }, (_, i) => ({
     name: `server-${i}`,
@@ -191,6 +268,29 @@ Deno.test("index: capped with a pointer to search_tools and under 400 tokens", (
     tools: Array.from({ length: 40 }, (_, j) => `some_fairly_long_tool_name_${j}`),
   }));
   const text = executeCodeDescription(servers);
-  assert.match(text, /…and \d+ more tools and \d+ more servers, use search_tools/);
+  assert.match(text, /\(\+\d+ more\)\n/);
+  assert.match(text, /…and \d+ more servers: search_tools/);
   assert.ok(countTokens(text) <= 400, `${countTokens(text)} tokens`);
+});
+
+Deno.test("index: the slots of later features, within the index budget", () => {
+  const servers: ServerSummary[] = [{
+    name: "fs",
+    pyName: "fs",
+    status: "ready",
+    reason: "",
+    description: "paths relative to the workspace",
+    tools: ["read_text_file", "read_file", "write_file"],
+  }];
+  const plain = executeCodeDescription(servers, { hidden: new Set(["fs.read_file"]) });
+  assert.match(plain, /\nfs \(paths relative to the workspace\): read_text_file write_file$/);
+  assert.match(plain, /Each call starts fresh\./);
+  const all = executeCodeDescription(servers, {
+    approvals: true,
+    sessions: true,
+    skills: [{ name: "sync_notes", summary: "Copy notes into the graph" }],
+  });
+  assert.ok(all.includes(APPROVAL_SENTENCE));
+  assert.match(all, /fresh unless it names a session/);
+  assert.match(all, /\nskills: sync_notes \(Copy notes into the graph\)$/);
 });

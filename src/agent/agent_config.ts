@@ -33,22 +33,37 @@ export interface AgentSettings extends AgentConfig {
 
 const DEFAULT_MODEL = "gpt-4o-mini";
 
-/** Combines the config and the environment; fails with how to configure when no key is set. */
+/** The key sent to an endpoint given by `base_url` alone (local servers ignore it). */
+const KEYLESS = "not-needed";
+
+/**
+ * Whether an LLM is configured: a key (`OPENAI_API_KEY`) or an endpoint (`OPENAI_BASE_URL` or
+ * `agent.base_url`, e.g. a local Ollama that needs no key); the model has a default. `run_agent`
+ * is listed only then.
+ */
+export function llmConfigured(
+  config: AgentConfig,
+  env: (name: string) => string | undefined,
+): boolean {
+  return resolveAgentSettings(config, env).ok;
+}
+
+/** Combines the config and the environment; fails with how to configure when there is no LLM. */
 export function resolveAgentSettings(
   config: AgentConfig,
   env: (name: string) => string | undefined,
 ): { ok: true; settings: AgentSettings } | { ok: false; message: string } {
-  const apiKey = env("OPENAI_API_KEY");
+  const baseURL = env("OPENAI_BASE_URL") || config.base_url;
+  const apiKey = env("OPENAI_API_KEY") || (baseURL ? KEYLESS : undefined);
   if (!apiKey) {
     return {
       ok: false,
       message:
         "run_agent needs an LLM: set OPENAI_API_KEY (in the environment or in .env next to " +
-        "mcp_servers.json), and OPENAI_BASE_URL for a non-OpenAI endpoint (Ollama, vLLM, llama.cpp). " +
-        "execute_code works without it.",
+        "mcp_servers.json), or OPENAI_BASE_URL for a non-OpenAI endpoint (Ollama, vLLM, " +
+        "llama.cpp). execute_code works without it.",
     };
   }
-  const baseURL = env("OPENAI_BASE_URL") || config.base_url;
   return {
     ok: true,
     settings: {

@@ -1,8 +1,10 @@
 /**
  * Renders an upstream tool as a Python stub for the model: a keyword-only signature with types
  * from the tool's `inputSchema` (required before optional, enums as `Literal`, arrays as `list`,
- * nested objects as `dict` with their keys documented) and a return type from `outputSchema`, plus
- * a docstring from the descriptions. The same text is what `help()` prints inside the sandbox.
+ * nested objects as `dict` with their keys documented) and the return shape from `outputSchema`
+ * (`{"content": str}`, nested a few levels, then `dict`), plus a docstring from the descriptions
+ * that says what Python receives when there is no `outputSchema`. The same text is what `help()`
+ * prints inside the sandbox. Also the one-line form `search_tools` shows.
  */
 
 /** A JSON Schema, loosely typed (upstream schemas are arbitrary). */
@@ -43,6 +45,12 @@ const APPROVAL_DOC = "Needs approval: a person is asked before each call; when t
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_DEPTH = 3;
+/** Longest return shape in a stub's signature; deeper levels become `dict` until it fits. */
+const RETURN_CHARS = 160;
+/** What Python receives from a tool without an `outputSchema` (see `src/broker/result_mapping.ts`). */
+export const UNTYPED_RETURN =
+  "the tool's text, parsed as JSON when it is JSON, else a str; several " +
+  "content items (or an image, a resource) come as a list, text as str and the rest as dicts";
 
 /** Renders one tool as a Python stub. */
 export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
@@ -72,7 +80,7 @@ export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
     } else params.push(`${name}: ${withNone(type)} = None`);
   }
   if (needsDict || input.additionalProperties === true) params.push("**kwargs: Any");
-  const returns = tool.outputSchema ? pyType(asObject(tool.outputSchema), 0) : "Any";
+  const returns = tool.outputSchema ? returnShape(tool.outputSchema, RETURN_CHARS) : "Any";
   const signature = `(${params.length ? "*, " + params.join(", ") : ""}) -> ${returns}`;
   const lines: string[] = [];
   const description = (tool.description ?? "").trim();
@@ -81,14 +89,18 @@ export function renderStub(tool: StubTool, options: StubOptions): PythonStub {
   if (argDocs.length) lines.push("", "Args:", ...argDocs.map((d) => d.slice(4)));
   if (tool.outputSchema) {
     const out = asObject(tool.outputSchema);
-    const keys = objectKeysDoc(out, "        ", 0);
+    // The keys again, with their descriptions, when the shape leaves something out.
+    const keys = returns.includes("dict") || JSON.stringify(out).includes('"description"')
+      ? objectKeysDoc(out, "        ", 0)
+      : [];
     lines.push(
       "",
       "Returns:",
       `    ${returns}${out.description ? ": " + oneLine(String(out.description)) : ""}`,
+      ...(returns.includes('?"') ? ['        (a key ending in "?" may be missing)'] : []),
       ...keys,
     );
-  }
+  } else lines.push("", "Returns:", `    Any: ${UNTYPED_RETURN}.`);
   if (needsDict) {
     lines.push(
       "",
@@ -117,6 +129,129 @@ export function renderSummary(tool: StubTool, options: StubOptions): string {
   const mark = options.needsApproval ? `  ${APPROVAL_MARK}${first ? ";" : ""}` : "";
   const comment = first ? `${mark ? " " : "  # "}${first}` : "";
   return `def ${options.pyName}${stub.signature}: ...${mark}${comment}`;
+}
+
+/** Options for {@link renderLine}. */
+export interface LineOptions {
+  /** Python identifier of the function. */
+  pyName: string;
+  /** Leave the return shape out (the server's header states it). */
+  omitReturn?: boolean;
+  /** Add the short summary (a deprecated tool always gets its note). */
+  summary?: boolean;
+  /** A person must approve each call: the line says `# needs approval`. */
+  needsApproval?: boolean;
+}
+
+/** Longest return shape on a search line. */
+const LINE_RETURN_CHARS = 60;
+/** Longest summary on a search line, in characters. */
+const LINE_SUMMARY_CHARS = 60;
+
+/**
+ * One compact line for `search_tools`: `name(path: str, head: int=None) -> {"content": str} #
+ * summary`. Keyword-only is implied (every tool is called with keywords); a deprecated tool's
+ * summary is its deprecation note.
+ */
+export function renderLine(tool: StubTool, options: LineOptions): string {
+  const input = asObject(tool.inputSchema);
+  const properties = asObject(input.properties);
+  const required = new Set(Array.isArray(input.required) ? input.required.map(String) : []);
+  const names = Object.keys(properties);
+  const params = [...names.filter((n) => required.has(n)), ...names.filter((n) => !required.has(n))]
+    .map((name) => {
+      const schema = asObject(properties[name]);
+      const label = IDENTIFIER.test(name) ? name : JSON.stringify(name);
+      if (required.has(name)) return `${label}: ${pyType(schema, 0)}`;
+      const fallback = schema.default !== undefined ? pyLiteral(schema.default) : "None";
+      return `${label}: ${pyType(schema, 0)}=${fallback}`;
+    });
+  const returns = options.omitReturn ? "" : ` -> ${lineReturn(tool)}`;
+  const summary = deprecationNote(tool) ?? (options.summary ? lineSummary(tool) : "");
+  const note = [options.needsApproval ? APPROVAL_MARK.slice(2) : "", summary].filter(Boolean)
+    .join("; ");
+  return `${options.pyName}(${params.join(", ")})${returns}${note ? ` # ${note}` : ""}`;
+}
+
+/**
+ * The summary a search line may carry: the first sentence up to its first clause (`Read the
+ * complete contents of a file`, not `… from the file system as text`), at most 60 characters.
+ */
+export function lineSummary(tool: StubTool): string {
+  let text = firstSentence(tool.description ?? "").replace(/[.!?…]$/, "");
+  const clause = text.slice(12).search(/[,;:(]| (?:in|from|with|that|which|using|by) /);
+  if (clause >= 0) text = text.slice(0, clause + 12);
+  if (text.length > LINE_SUMMARY_CHARS) {
+    text = text.slice(0, text.lastIndexOf(" ", LINE_SUMMARY_CHARS));
+  }
+  return text.replace(/[\s,;:]+$/, "");
+}
+
+/** The return shape as a search line shows it (`Any` without an `outputSchema`). */
+export function lineReturn(tool: StubTool): string {
+  return tool.outputSchema ? returnShape(tool.outputSchema, LINE_RETURN_CHARS) : "Any";
+}
+
+/** Whether the tool says it is deprecated (MCP has no flag for it; descriptions say so). */
+export function isDeprecated(tool: StubTool): boolean {
+  return /\bdeprecated\b/i.test(
+    `${(tool as { title?: string }).title ?? ""} ${tool.description ?? ""}`,
+  );
+}
+
+/** `deprecated: use read_text_file instead` for a deprecated tool, else undefined. */
+function deprecationNote(tool: StubTool): string | undefined {
+  if (!isDeprecated(tool)) return undefined;
+  const after = oneLine(tool.description ?? "").match(/\bdeprecated\b[.:,;]?\s*([^.]*)/i)?.[1];
+  return `deprecated${after ? `: ${after.charAt(0).toLowerCase()}${after.slice(1)}` : ""}`;
+}
+
+/**
+ * The shape of what a tool with this `outputSchema` returns, as a Python expression: objects as
+ * `{"key": type}` (a key that may be missing as `"key?"`), arrays as `list[...]`, nested as deep as
+ * fits in `maxChars`, deeper objects as `dict`.
+ */
+export function returnShape(schema: JsonSchema, maxChars: number): string {
+  const root = asObject(schema);
+  for (let levels = 3; levels > 0; levels--) {
+    const text = shapeOf(root, levels, 0);
+    if (text.length <= maxChars) return text;
+  }
+  return shapeOf(root, 0, 0);
+}
+
+function shapeOf(schema: Record<string, unknown>, levels: number, depth: number): string {
+  if (depth > MAX_DEPTH + 3) return "Any";
+  const properties = asObject(schema.properties);
+  const keys = Object.keys(properties);
+  const isObject = schema.type === "object" || (schema.type === undefined && keys.length > 0);
+  if (isObject && keys.length && schema.enum === undefined && schema.const === undefined) {
+    if (levels <= 0) return "dict";
+    const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
+    const fields = keys.map((key) =>
+      `${JSON.stringify(required.has(key) ? key : `${key}?`)}: ${
+        shapeOf(asObject(properties[key]), levels - 1, depth + 1)
+      }`
+    );
+    return `{${fields.join(", ")}}`;
+  }
+  const variants = (schema.anyOf ?? schema.oneOf) as unknown;
+  if (Array.isArray(variants) && variants.length && schema.enum === undefined) {
+    return unionShapes(variants.map((v) => shapeOf(asObject(v), levels, depth + 1)));
+  }
+  if (Array.isArray(schema.type)) {
+    return unionShapes(schema.type.map((t) => shapeOf({ ...schema, type: t }, levels, depth)));
+  }
+  if (schema.type === "array") {
+    const items = asObject(schema.items);
+    return Object.keys(items).length ? `list[${shapeOf(items, levels, depth + 1)}]` : "list";
+  }
+  return pyType(schema, 0);
+}
+
+function unionShapes(shapes: string[]): string {
+  const unique = [...new Set(shapes)];
+  return unique.includes("Any") ? "Any" : unique.join(" | ");
 }
 
 /** The Python type annotation for a JSON Schema. */

@@ -5,98 +5,193 @@
  * rendering of `search_tools` results at three levels of detail.
  */
 import type { CatalogEntry, ServerSummary } from "../broker/broker.ts";
-import { renderSummary } from "./python_stub.ts";
+import { isDeprecated, lineReturn, lineSummary, renderLine } from "./python_stub.ts";
 
 /** How much of a tool `search_tools` shows. */
 export type Detail = "names" | "signatures" | "full";
 
-const BASE = [
-  "Run one Python 3 program in an isolated sandbox (Pyodide; common stdlib modules such as json,",
-  "re, datetime; no files, network or host environment) and get back its stdout, stderr and the",
-  "value of its last expression (or of a variable `result`). Top-level `await` works; every call",
-  "starts fresh.",
-].join(" ");
-
-const TOOLS_HOWTO = [
-  "Upstream tools are Python functions: `tools.<server>.<tool>(**kwargs)` returns the result",
-  "(parsed JSON when it is JSON); `await tools.<server>.<tool>.aio(**kwargs)` is the async form for",
-  "`asyncio.gather`. A failed call raises `ToolError`. Get signatures from `search_tools` or",
-  "`help(tools.<server>.<tool>)`. Do every step in one program; print or return a compact summary.",
-].join(" ");
-
-const APPROVAL_NOTE = "Some tools need a person's approval (`# needs approval`); a refused call " +
-  "raises `ToolError` with code APPROVAL_DENIED.";
-
-/** Characters of the tool index kept in the description (tool names run 3 to 5 characters a token). */
-export const INDEX_BUDGET_CHARS = 660;
-const MIN_SHARE = 60;
-/** Most characters of a server's description shown in the index. */
-const DESCRIPTION_CHARS = 110;
-
-/** The `execute_code` description with the tool index (and a note when some tools need approval). */
-export function executeCodeDescription(
-  servers: readonly ServerSummary[],
-  options: { approvals?: boolean } = {},
-): string {
-  if (!servers.length) return BASE;
-  // Every listed server gets an equal share of the budget, so none disappears behind another.
-  const listed = servers.slice(0, Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)));
-  const share = Math.floor(INDEX_BUDGET_CHARS / listed.length);
-  const lines: string[] = [];
-  let hidden = 0;
-  for (const server of listed) {
-    if (server.status !== "ready" && !server.tools.length) {
-      lines.push(`- ${server.pyName}: unavailable (${truncate(server.reason, 40)})`);
-      continue;
-    }
-    let line = `- ${server.pyName}${about(server.description, share)}: `;
-    let shown = 0;
-    for (const name of server.tools) {
-      const piece = (shown ? ", " : "") + name;
-      if (line.length + piece.length > share) break;
-      line += piece;
-      shown++;
-    }
-    const rest = server.tools.length - shown;
-    hidden += rest;
-    lines.push(rest ? `${line}${shown ? " " : ""}(+${rest} more)` : line);
-  }
-  const more = servers.length - listed.length;
-  const tail = more || hidden
-    ? [
-      `…and ${hidden ? `${hidden} more tools` : ""}${hidden && more ? " and " : ""}${
-        more ? `${more} more servers` : ""
-      }, use search_tools`,
-    ]
-    : [];
-  const howto = options.approvals ? `${TOOLS_HOWTO} ${APPROVAL_NOTE}` : TOOLS_HOWTO;
-  return `${BASE} ${howto}\nTools:\n${[...lines, ...tail].join("\n")}`;
+/** Options for {@link executeCodeDescription}: the slots later features fill. */
+export interface DescriptionOptions {
+  /** `py_server.py_name` of tools left out of the index (deprecated ones; search still finds them). */
+  hidden?: ReadonlySet<string>;
+  /** Some listed tool needs a person's approval: adds {@link APPROVAL_SENTENCE}. */
+  approvals?: boolean;
+  /** `execute_code` takes `session`: says that state is kept under it. */
+  sessions?: boolean;
+  /** Saved skills, one more index line in the same budget as the tools. */
+  skills?: readonly { name: string; summary?: string }[];
 }
 
-/** Renders search results at the requested detail. */
+/** What the sandbox is and what comes back (≈ 27 tokens). */
+const BASE = "Runs sandboxed Python 3 (stdlib only, no network); returns stdout and " +
+  "the last expression's value.";
+const FRESH = " Each call starts fresh.";
+const FRESH_UNLESS_SESSION = " Each call starts fresh unless it names a session.";
+/** How to call tools (≈ 40 tokens). */
+const TOOLS_HOWTO =
+  " Call tools.<server>.<tool>(**kw); for asyncio.gather, await its .aio(**kw); " +
+  "failures raise ToolError. Do all steps in one program; return a compact result.";
+/** The approvals slot (≈ 15 tokens); such tools are marked `# needs approval` in search_tools. */
+export const APPROVAL_SENTENCE =
+  " Tools marked needs approval ask a person; a refusal raises ToolError APPROVAL_DENIED.";
+
+/**
+ * Characters of the index (server lines and the skills line) kept in the description; names are
+ * separated by spaces (cheaper than commas) and run 3 to 5 characters a token.
+ */
+export const INDEX_BUDGET_CHARS = 260;
+const MIN_SHARE = 60;
+/** Most characters of a server's description shown in the index. */
+const DESCRIPTION_CHARS = 60;
+
+/** The `execute_code` description: what it does, how to call tools, and the tool index. */
+export function executeCodeDescription(
+  servers: readonly ServerSummary[],
+  options: DescriptionOptions = {},
+): string {
+  const prose = BASE + (options.sessions ? FRESH_UNLESS_SESSION : FRESH);
+  const skills = options.skills ?? [];
+  if (!servers.length && !skills.length) return prose;
+  const howto = TOOLS_HOWTO + (options.approvals ? APPROVAL_SENTENCE : "");
+  const index = servers.map((s) => ({
+    ...s,
+    tools: s.tools.filter((t) => !options.hidden?.has(`${s.pyName}.${t}`)),
+  }));
+  // Every listed server (and the skills) gets a fair share, so none disappears behind another;
+  // what a short line leaves over goes to the others.
+  const slots = Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)) - (skills.length ? 1 : 0);
+  const listed = index.slice(0, Math.max(1, slots));
+  const skillItems = skills.map((k) =>
+    k.summary ? `${k.name} (${truncate(k.summary, 40)})` : k.name
+  );
+  const room = Math.floor(INDEX_BUDGET_CHARS / (listed.length + (skills.length ? 1 : 0)) / 3);
+  const heads = listed.map((server) =>
+    server.status !== "ready" && !server.tools.length
+      ? { head: `${server.pyName}: unavailable (${truncate(server.reason, 40)})`, items: [] }
+      : { head: `${server.pyName}${about(server.description, room)}:`, items: server.tools }
+  );
+  if (skills.length) heads.push({ head: "skills:", items: skillItems });
+  const shares = fairShares(heads.map((h) => fill(h.head, h.items, Infinity).line.length));
+  const lines: string[] = [];
+  heads.forEach((h, i) => lines.push(fill(h.head, h.items, shares[i]).line));
+  // "(+N more)" on a line says that search_tools knows more; servers left out are counted here.
+  const more = index.length - listed.length;
+  const tail = more ? [`…and ${more} more servers: search_tools`] : [];
+  return `${prose}${howto}\n${[...lines, ...tail].join("\n")}`;
+}
+
+/** Splits the index budget: lines that need less than an equal share keep what they need. */
+function fairShares(needs: readonly number[]): number[] {
+  const shares = needs.map(() => 0);
+  let left = INDEX_BUDGET_CHARS;
+  let open = needs.map((_, i) => i);
+  while (open.length) {
+    const equal = Math.floor(left / open.length);
+    const small = open.filter((i) => needs[i] <= equal);
+    if (!small.length) {
+      for (const i of open) shares[i] = equal;
+      break;
+    }
+    for (const i of small) {
+      shares[i] = needs[i];
+      left -= needs[i];
+    }
+    open = open.filter((i) => needs[i] > equal);
+  }
+  return shares;
+}
+
+/** `head` followed by as many `items` as fit in `share` characters, and `(+N more)`. */
+function fill(head: string, items: readonly string[], share: number) {
+  let line = head;
+  let shown = 0;
+  for (const item of items) {
+    if (line.length + 1 + item.length > share) break;
+    line += ` ${item}`;
+    shown++;
+  }
+  const rest = items.length - shown;
+  return { line: rest ? `${line} (+${rest} more)` : line, rest };
+}
+
+/** Characters of summary a search answer may spend per tool line, on average. */
+export const SUMMARY_CHARS_PER_LINE = 20;
+
+/**
+ * Renders search results at the requested detail, grouped by server (one `# tools.<server>` header,
+ * then one line per tool; servers in the order of their best match, deprecated tools last and
+ * marked). At `signatures`, the return shape most tools of a group share is said once in the
+ * header, and short summaries go to the best matches first, within {@link SUMMARY_CHARS_PER_LINE}
+ * characters a line on average.
+ */
 export function renderResults(entries: readonly CatalogEntry[], detail: Detail): string {
   if (!entries.length) {
     return "No tool matches; try other words, or search_tools with an empty query to list all.";
   }
-  return entries.map((e) => {
-    const options = {
-      pyName: e.ref.py_name,
-      pyServer: e.ref.py_server,
-      needsApproval: e.ref.needs_approval,
-    };
-    if (detail === "names") return `tools.${e.ref.py_server}.${e.ref.py_name}`;
-    if (detail === "signatures") {
-      return `# tools.${e.ref.py_server}\n${renderSummary(e.tool, options)}`;
+  const summaries = new Set<CatalogEntry>();
+  let budget = SUMMARY_CHARS_PER_LINE * entries.length;
+  for (const entry of entries) {
+    const length = isDeprecated(entry.tool) ? 0 : lineSummary(entry.tool).length;
+    if (length > 0 && length <= budget) {
+      summaries.add(entry);
+      budget -= length;
     }
-    return `# tools.${e.ref.py_server}\n${e.stub.text}`;
-  }).join(detail === "full" ? "\n\n" : "\n");
+  }
+  const groups = new Map<string, CatalogEntry[]>();
+  for (const entry of entries) {
+    groups.set(entry.ref.py_server, [...groups.get(entry.ref.py_server) ?? [], entry]);
+  }
+  const blocks = [...groups].map(([server, group]) => {
+    const ordered = [
+      ...group.filter((e) => !isDeprecated(e.tool)),
+      ...group.filter((e) => isDeprecated(e.tool)),
+    ];
+    if (detail === "names") {
+      return `tools.${server}: ${
+        ordered.map((e) => e.ref.py_name + (isDeprecated(e.tool) ? "(deprecated)" : "")).join(" ")
+      }`;
+    }
+    if (detail === "full") {
+      return `# tools.${server}\n${ordered.map((e) => e.stub.text).join("\n\n")}`;
+    }
+    const shared = commonReturn(ordered);
+    const header = `# tools.${server}${shared ? ` (returns ${shared} unless shown)` : ""}`;
+    const lines = ordered.map((e) =>
+      renderLine(e.tool, {
+        pyName: e.ref.py_name,
+        omitReturn: shared !== undefined && lineReturn(e.tool) === shared,
+        summary: summaries.has(e),
+        needsApproval: e.ref.needs_approval,
+      })
+    );
+    return [header, ...lines].join("\n");
+  });
+  return blocks.join(detail === "full" ? "\n\n" : "\n");
 }
 
-/** The server's description (how its paths work, say) when its share of the index has room. */
+/** The return shape at least two tools of the group share, the most common one (not `Any`). */
+function commonReturn(group: readonly CatalogEntry[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const entry of group) {
+    const shape = lineReturn(entry.tool);
+    if (shape !== "Any") counts.set(shape, (counts.get(shape) ?? 0) + 1);
+  }
+  const [best] = [...counts].sort((a, b) => b[1] - a[1]);
+  return best && best[1] >= 2 ? best[0] : undefined;
+}
+
+/** `py_server.py_name` of every deprecated tool (left out of the index). */
+export function deprecatedTools(entries: readonly CatalogEntry[]): Set<string> {
+  return new Set(
+    entries.filter((e) => isDeprecated(e.tool)).map((e) => `${e.ref.py_server}.${e.ref.py_name}`),
+  );
+}
+
+/** The server's description (how its paths work, say), cut to its share of the index. */
 function about(description: string | undefined, share: number): string {
-  const room = Math.min(DESCRIPTION_CHARS, Math.floor(share / 2));
+  const room = Math.min(DESCRIPTION_CHARS, share);
   const text = description?.trim().replace(/\s+/g, " ");
-  return text && room >= 40 ? ` (${truncate(text, room)})` : "";
+  return text && room >= 20 ? ` (${truncate(text, room)})` : "";
 }
 
 function truncate(text: string, max: number): string {

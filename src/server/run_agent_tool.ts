@@ -1,6 +1,6 @@
 /**
  * The `run_agent` MCP tool: the code agent behind MCP, with a progress notification per iteration
- * when the client sends a progress token, and a clear error when no LLM is configured.
+ * when the client sends a progress token. It is listed only when an LLM is configured.
  */
 import { z } from "zod";
 import { type AgentConfig, resolveAgentSettings } from "../agent/agent_config.ts";
@@ -11,6 +11,7 @@ import type { Executor } from "../sandbox_host/executor.ts";
 import type { ToolDispatcher } from "../contracts.ts";
 import type { RequestInfo } from "./approval_setup.ts";
 import type { InFlight } from "./in_flight.ts";
+import { listed } from "./listed_schema.ts";
 
 /** Options for {@link registerRunAgent}. */
 export interface RunAgentOptions {
@@ -39,6 +40,12 @@ interface ToolExtra extends RequestInfo {
   }) => Promise<void>;
 }
 
+/** Bounds of the input, checked by the handler (the listed schema is kept short). */
+const INPUT_LIMITS = z.object({
+  task: z.string().min(1).max(20_000),
+  max_iterations: z.number().int().min(1).max(10).optional(),
+});
+
 /** Registers `run_agent` on `server`. */
 export function registerRunAgent(server: McpServer, options: RunAgentOptions): void {
   const env = options.env ?? ((name: string) => Deno.env.get(name));
@@ -46,19 +53,29 @@ export function registerRunAgent(server: McpServer, options: RunAgentOptions): v
     "run_agent",
     {
       title: "Solve a task with generated Python",
-      description:
-        "Give a task in plain words: an LLM writes one Python program that uses the upstream " +
-        "tools, runs it in the sandbox and repairs it when it fails. Returns the answer, the final code " +
-        "and every attempt. Needs OPENAI_API_KEY (any OpenAI-compatible endpoint).",
-      inputSchema: z.object({
-        task: z.string().min(1).max(20_000).describe("What to do."),
-        max_iterations: z.number().int().min(1).max(10).optional()
-          .describe(`Attempts at most (default ${options.agent.max_iterations}).`),
-      }),
+      description: "An LLM writes, runs and repairs a Python program for a task given in plain " +
+        "words; returns the answer and the code.",
+      inputSchema: listed(z.object({
+        task: z.string(),
+        max_iterations: z.number().optional()
+          .describe(`attempts, default ${options.agent.max_iterations}`),
+      })),
       annotations: { readOnlyHint: false, openWorldHint: true },
     },
-    ({ task, max_iterations }: RunAgentInput, extra: ToolExtra) =>
+    (input: RunAgentInput, extra: ToolExtra) =>
       options.inFlight.track(async () => {
+        const checked = INPUT_LIMITS.safeParse(input);
+        if (!checked.success) {
+          const problems = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+          return {
+            content: [{
+              type: "text" as const,
+              text: `Invalid arguments for run_agent: ${problems.join("; ")}.`,
+            }],
+            isError: true,
+          };
+        }
+        const { task, max_iterations } = checked.data;
         const resolved = resolveAgentSettings(options.agent, env);
         if (!resolved.ok) {
           return { content: [{ type: "text" as const, text: resolved.message }], isError: true };

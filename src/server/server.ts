@@ -5,16 +5,21 @@
  */
 import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
-import { ExecResultSchema } from "../contracts.ts";
-import type { AgentConfig } from "../agent/agent_config.ts";
+import { type ExecResult, ExecResultSchema } from "../contracts.ts";
+import { type AgentConfig, llmConfigured } from "../agent/agent_config.ts";
 import type { ApprovalConfig } from "../approval/approval_config.ts";
 import type { Broker } from "../broker/broker.ts";
 import { searchTools } from "../broker/search.ts";
-import { executeCodeDescription, renderResults } from "../formatting/tool_index.ts";
+import {
+  deprecatedTools,
+  executeCodeDescription,
+  renderResults,
+} from "../formatting/tool_index.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { approvalGates, type RequestInfo } from "./approval_setup.ts";
 import { InFlight } from "./in_flight.ts";
 import { sessionLogger } from "./mcp_logging.ts";
+import { listed } from "./listed_schema.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
@@ -28,8 +33,10 @@ export interface ServerOptions {
   executor: Executor;
   /** The upstream tools (none when absent). */
   broker?: Broker;
-  /** Settings of `run_agent` (the tool is registered when present). */
+  /** Settings of `run_agent` (listed when present and an LLM is configured, see `llmConfigured`). */
   agent?: AgentConfig;
+  /** Reads the environment (OPENAI_API_KEY …); defaults to `Deno.env.get`. */
+  env?: (name: string) => string | undefined;
   /** Largest code accepted, in characters. */
   maxCodeChars?: number;
   /** Approvals and the audit log (defaults: nobody asked, no log). */
@@ -63,53 +70,72 @@ export function createServer(options: ServerOptions): McpServer {
   );
   const sessionLog = sessionLogger(server);
   const gateFor = approvalGates(server, options.broker, options.approval);
-  server.registerTool("execute_code", {
-    title: "Execute Python code",
-    description: executeCodeDescription(options.broker?.servers() ?? [], {
-      approvals: options.broker?.entries.some((e) => e.ref.needs_approval),
-    }),
-    inputSchema: z.object({
-      code: z.string().min(1).max(maxChars).describe("The Python program to run."),
-      timeout_ms: z.number().int().min(100).max(executor.config.max_timeout_ms).optional()
-        .describe(`Wall-clock limit in ms (default ${executor.config.timeout_ms}).`),
-    }),
-    outputSchema: ExecResultSchema,
-    annotations: { readOnlyHint: false, openWorldHint: true },
-  }, (
-    { code, timeout_ms }: ExecuteInput,
-    extra: RequestInfo & { signal: AbortSignal },
-  ) =>
-    inFlight.track(async () => {
-      sessionLog("debug", `execute_code started (${code.length} characters).`);
-      const result = await executor.execute(code, {
-        timeoutMs: timeout_ms,
-        signal: extra.signal,
-        dispatcher: gateFor(extra),
-      });
-      sessionLog(
-        "debug",
-        `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
-          `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
-      );
-      return {
-        content: [{ type: "text", text: resultText(result) }],
-        structuredContent: result,
-        isError: !result.ok,
-      };
-    }));
+  // What a model reads of our tools is budgeted (README, "The tools this server offers"): the listed
+  // schemas carry no bounds; the handler checks them with `inputLimits` and names what is wrong.
+  const inputLimits = z.object({
+    code: z.string().min(1).max(maxChars),
+    timeout_ms: z.number().int().min(100).max(executor.config.max_timeout_ms).optional(),
+  });
+  const searchLimits = z.object({
+    query: z.string().max(500),
+    server: z.string().max(200).optional(),
+    detail: z.enum(["names", "signatures", "full"]).optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+  });
+  const broker = options.broker;
+  server.registerTool(
+    "execute_code",
+    {
+      title: "Execute Python code",
+      description: executeCodeDescription(broker?.servers() ?? [], {
+        hidden: deprecatedTools(broker?.entries ?? []),
+        approvals: broker?.entries.some((e) => e.ref.needs_approval),
+      }),
+      inputSchema: listed(z.object({
+        code: z.string(),
+        timeout_ms: z.number().optional(),
+      })),
+      outputSchema: ExecResultSchema,
+      annotations: { readOnlyHint: false, openWorldHint: true },
+    },
+    (input: ExecuteInput, extra: RequestInfo & { signal: AbortSignal }) =>
+      inFlight.track(async () => {
+        const checked = inputLimits.safeParse(input);
+        if (!checked.success) return invalidExecution(checked.error);
+        const { code, timeout_ms } = checked.data;
+        sessionLog("debug", `execute_code started (${code.length} characters).`);
+        const result = await executor.execute(code, {
+          timeoutMs: timeout_ms,
+          signal: extra.signal,
+          dispatcher: gateFor(extra),
+        });
+        sessionLog(
+          "debug",
+          `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
+            `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
+        );
+        return {
+          content: [{ type: "text" as const, text: resultText(result) }],
+          structuredContent: result,
+          isError: !result.ok,
+        };
+      }),
+  );
   server.registerTool("search_tools", {
     title: "Search upstream tools",
-    description: "Find the upstream tools callable from execute_code's Python and show them as " +
-      "Python stubs. detail: names | signatures (default) | full (with docstrings).",
-    inputSchema: z.object({
-      query: z.string().max(500).describe("What the tool should do, or its name; empty lists all."),
-      server: z.string().max(200).optional().describe("Only tools of this server."),
+    description: "Finds upstream tools; shows Python stubs.",
+    inputSchema: listed(z.object({
+      query: z.string().describe("empty lists all"),
+      server: z.string().optional(),
       detail: z.enum(["names", "signatures", "full"]).optional(),
-      limit: z.number().int().min(1).max(100).optional().describe("Most results (default 10)."),
-    }),
+      limit: z.number().optional(),
+    })),
     annotations: { readOnlyHint: true, openWorldHint: false },
-  }, ({ query, server: only, detail, limit }: SearchInput) => {
-    const entries = options.broker?.entries ?? [];
+  }, (input: SearchInput) => {
+    const checked = searchLimits.safeParse(input);
+    if (!checked.success) return invalidInput("search_tools", checked.error);
+    const { query, server: only, detail, limit } = checked.data;
+    const entries = broker?.entries ?? [];
     const found = searchTools(entries, query, { server: only, limit: limit ?? 10 });
     const results = found.map((e) => ({
       server: e.ref.server,
@@ -122,14 +148,48 @@ export function createServer(options: ServerOptions): McpServer {
       structuredContent: { results, total: entries.length },
     };
   });
-  if (options.agent) {
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  // A tool that can only fail is not listed: run_agent needs an LLM.
+  if (options.agent && llmConfigured(options.agent, env)) {
     registerRunAgent(server, {
       executor,
-      broker: options.broker,
+      broker,
       agent: options.agent,
+      env,
       dispatcher: gateFor,
       inFlight,
     });
   }
   return server;
+}
+
+/** An error result for input outside the limits, naming each argument and what is allowed. */
+function invalidInput(tool: string, error: z.ZodError) {
+  return {
+    content: [{ type: "text" as const, text: invalidMessage(tool, error) }],
+    isError: true,
+  };
+}
+
+function invalidMessage(tool: string, error: z.ZodError): string {
+  return `Invalid arguments for ${tool}: ` +
+    error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ") + ".";
+}
+
+/** `execute_code`'s result for input outside the limits (`INVALID_INPUT`; nothing ran). */
+function invalidExecution(error: z.ZodError) {
+  const message = invalidMessage("execute_code", error);
+  const result: ExecResult = {
+    ok: false,
+    stdout: "",
+    stderr: "",
+    error: { code: "INVALID_INPUT", message },
+    tool_calls: [],
+    duration_ms: 0,
+  };
+  return {
+    content: [{ type: "text" as const, text: resultText(result) }],
+    structuredContent: result,
+    isError: true,
+  };
 }
