@@ -92,3 +92,24 @@ Deno.test("tool list: run_agent is listed only when an LLM is configured", async
   const local = await listCommitted({ ...NO_LLM, OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
   assert.ok(local.some((t) => t.name === "run_agent"), "a base URL alone is an LLM (local)");
 });
+
+Deno.test("tool list: bounds left out of the listed schemas are still enforced, naming the argument", async () => {
+  const server = await startServer({ config: { sandbox: { pool_size: 1, max_timeout_ms: 5000 } } });
+  try {
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const r = await server.client.callTool({ name, arguments: args });
+      return { isError: r.isError, text: (r.content as Array<{ text: string }>)[0].text };
+    };
+    const slow = await call("execute_code", { code: "1", timeout_ms: 60_000 });
+    assert.equal(slow.isError, true);
+    assert.match(slow.text, /"INVALID_INPUT".*timeout_ms: Too big: expected number to be <=5000/);
+    const empty = await call("execute_code", { code: "" });
+    assert.match(empty.text, /INVALID_INPUT.*code: Too small/);
+    const many = await call("search_tools", { query: "x", limit: 0 });
+    assert.equal(many.isError, true);
+    assert.match(many.text, /Invalid arguments for search_tools: limit: Too small/);
+    assert.equal((await call("execute_code", { code: "6 * 7", timeout_ms: 4000 })).isError, false);
+  } finally {
+    await server.close();
+  }
+});
