@@ -33,7 +33,7 @@ const TOOLS_HOWTO =
   "failures raise ToolError. Do all steps in one program; return a compact result.";
 /** The approvals slot (≈ 15 tokens); such tools are marked `# needs approval` in search_tools. */
 export const APPROVAL_SENTENCE =
-  " Tools marked needs approval ask a person; a refusal raises ToolError APPROVAL_DENIED.";
+  " Tools marked needs approval may be refused (ToolError APPROVAL_DENIED).";
 
 /**
  * Characters of the index (server lines and the skills line) kept in the description; names are
