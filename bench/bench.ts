@@ -16,6 +16,7 @@ import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { progress, round } from "./stats.ts";
 import { tokenEconomy } from "./token_economy.ts";
+import { tokenMarkdown } from "./token_report.ts";
 import { upstreamBench } from "./upstream_bench.ts";
 
 const { values } = parseArgs({
@@ -40,6 +41,7 @@ await Deno.mkdir(root);
 const upstreams = allUpstreams(root);
 const server = await startServer({
   config: { servers: upstreams, sandbox: { pool_size: 2, max_tool_calls: 1000 } },
+  env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }, // run_agent unlisted, as without an LLM
 });
 let closed = false;
 const close = async () => {
@@ -84,6 +86,11 @@ const figures = {
   classic_tokens: economy.classic,
   code_mode_tokens: economy.code,
   token_saving_pct: economy.saving_pct,
+  classic_billed_tokens: economy.classic_billed,
+  code_mode_billed_tokens: economy.code_billed,
+  billed_saving_pct: economy.billed_saving_pct,
+  tool_list_tokens: economy.code_tool_list_tokens,
+  search_line_avg_tokens: economy.search_line_avg_tokens,
   throughput_per_s: Object.fromEntries(load.map((t) => [`c${t.concurrency}`, t.per_second])),
   host_rss_mb: hostRss,
   warm_child_rss_mb: sandbox.childRssMb,
@@ -145,14 +152,7 @@ const markdown = [
     `${upstream.relayOverheadRatio}× direct`,
   ),
   "",
-  "| token economy (o200k) | classic tool calling | code mode | saving | calls | same answer |",
-  "|---|---:|---:|---:|---:|---|",
-  ...economy.figures.map((f) =>
-    `| ${f.task} | ${f.classic_tokens} | ${f.code_tokens} | ${f.saving_pct}% | ${f.classic_calls} | ${
-      f.same_answer ? "yes" : "NO"
-    } |`
-  ),
-  `| **total** | **${economy.classic}** | **${economy.code}** | **${economy.saving_pct}%** | | |`,
+  ...tokenMarkdown(economy),
   "",
   `- 20 calls of a 100 ms tool: ${upstream.sequentialMs} ms sequential, ${upstream.gatheredMs} ms with ` +
   `asyncio.gather (${upstream.gatherSpeedup}× faster)`,

@@ -1,259 +1,36 @@
 /**
- * The token economy bench: eight multi-step tasks over real servers (filesystem over a generated
- * 240-file tree, memory, everything), each done twice and executed for real: (a) classic tool
- * calling, where every server's tools/list is in context and each call's arguments and full result
- * pass through the model; (b) code mode, where the model reads execute_code's description (and a
- * search_tools answer), writes one program and reads its compact result. o200k tokens are counted
- * with gpt-tokenizer; both ways must reach the same answer.
+ * The token economy bench: the tasks of bench/economy_tasks.ts, each done for real both ways and
+ * required to reach the same answer. (a) Classic tool calling: every server's tool list is in
+ * context, and each call's arguments and full result pass through the model, one turn per call.
+ * (b) Code mode: our tool list, one search_tools call and its answer, the program and its compact
+ * result, one turn each. Both are counted once-through and billed over the turns
+ * (bench/token_accounting.ts), split into the fixed part (tool lists, search answer) and the
+ * variable part; o200k tokens with gpt-tokenizer, tools counted as a model is shown them.
  */
-import { countTokens } from "gpt-tokenizer";
 import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
 import { execute, type TestServer } from "../tests/support/server.ts";
-import { progress, round } from "./stats.ts";
+import { textTokens, toolListTokens } from "../tests/support/tokens.ts";
+import { type Call, TASKS } from "./economy_tasks.ts";
+import { progress } from "./stats.ts";
+import { account, type Accounting, saving, type Segment } from "./token_accounting.ts";
 import { writeTree } from "./workload_tree.ts";
 
 /** One task's figures. */
 export interface TaskFigures {
   task: string;
   classic_calls: number;
-  classic_tokens: number;
-  code_tokens: number;
+  code_turns: number;
+  classic: Accounting;
+  code: Accounting;
+  /** Once-through saving, percent. */
   saving_pct: number;
+  /** Billed-input saving, percent. */
+  billed_saving_pct: number;
   same_answer: boolean;
 }
 
-type Call = (server: string, tool: string, args: Record<string, unknown>) => Promise<unknown>;
-
-interface Task {
-  name: string;
-  prompt: string;
-  /** The query of the one search_tools call the model makes first (code mode). */
-  search: string;
-  classic: (call: Call, root: string) => Promise<unknown>;
-  program: (root: string) => string;
-}
-
-const text = (r: unknown) =>
-  ((r as { content: Array<{ text?: string }> }).content ?? []).map((c) => c.text ?? "").join("\n");
-const entries = (listing: string, kind: "FILE" | "DIR") =>
-  listing.split("\n").filter((l) => l.startsWith(`[${kind}]`)).map((l) => l.slice(kind.length + 3));
-const files = (listing: string) => entries(listing, "FILE");
-const readMany = async (call: Call, paths: string[]) =>
-  text(await call("filesystem", "read_multiple_files", { paths })).split("\n---\n");
-const PACKAGES = ["api", "cli", "core", "jobs", "models", "utils"];
-
-const PY_PRELUDE = `
-def names(listing, kind="FILE"):
-    text = listing["content"] if isinstance(listing, dict) else str(listing)
-    return [l[len(kind) + 3:] for l in text.splitlines() if l.startswith("[" + kind + "]")]
-`;
-
-const TASKS: Task[] = [
-  {
-    name: "python lines per package",
-    prompt: "How many lines of Python does each package under src/ have?",
-    search: "list directory read multiple files",
-    classic: async (call, root) => {
-      const out: Record<string, number> = {};
-      for (const pkg of PACKAGES) {
-        const paths = files(
-          text(await call("filesystem", "list_directory", { path: `${root}/src/${pkg}` })),
-        )
-          .map((f) => `${root}/src/${pkg}/${f}`);
-        // Each chunk is "<path>:\n<content>\n": count the newlines of the content.
-        out[pkg] = (await readMany(call, paths))
-          .reduce(
-            (n, chunk) => n + chunk.slice(chunk.indexOf("\n") + 1, -1).split("\n").length - 1,
-            0,
-          );
-      }
-      return out;
-    },
-    program: (root) =>
-      PY_PRELUDE + `import asyncio
-async def lines(pkg):
-    listing = await tools.filesystem.list_directory.aio(path=f"${root}/src/{pkg}")
-    texts = await asyncio.gather(*(tools.filesystem.read_text_file.aio(path=f"${root}/src/{pkg}/{n}") for n in names(listing)))
-    return pkg, sum(t["content"].count("\\n") for t in texts)
-dict(await asyncio.gather(*(lines(p) for p in ${JSON.stringify(PACKAGES)})))`,
-  },
-  {
-    name: "files with a TODO",
-    prompt: "Which Python files under src/ contain a TODO?",
-    search: "read text file",
-    classic: async (call, root) => {
-      const found: string[] = [];
-      for (const pkg of PACKAGES) {
-        const names = files(
-          text(await call("filesystem", "list_directory", { path: `${root}/src/${pkg}` })),
-        );
-        const chunks = await readMany(call, names.map((f) => `${root}/src/${pkg}/${f}`));
-        names.forEach((n, i) => chunks[i]?.includes("TODO") && found.push(`${pkg}/${n}`));
-      }
-      return found.sort();
-    },
-    program: (root) =>
-      PY_PRELUDE + `import asyncio
-found = []
-for pkg in ${JSON.stringify(PACKAGES)}:
-    listing = tools.filesystem.list_directory(path=f"${root}/src/{pkg}")
-    ns = names(listing)
-    texts = await asyncio.gather(*(tools.filesystem.read_text_file.aio(path=f"${root}/src/{pkg}/{n}") for n in ns))
-    found += [f"{pkg}/{n}" for n, t in zip(ns, texts) if "TODO" in t["content"]]
-sorted(found)`,
-  },
-  {
-    name: "units sold per region",
-    prompt: "How many units were sold per region in 2026 (data/*.csv)?",
-    search: "read multiple files",
-    classic: async (call, root) => {
-      const names = files(
-        text(await call("filesystem", "list_directory", { path: `${root}/data` })),
-      );
-      const totals: Record<string, number> = {};
-      for (const chunk of await readMany(call, names.map((n) => `${root}/data/${n}`))) {
-        for (const line of chunk.split("\n")) {
-          const cells = line.split(",");
-          if (cells.length === 5 && /^\d+$/.test(cells[3])) {
-            totals[cells[1]] = (totals[cells[1]] ?? 0) + Number(cells[3]);
-          }
-        }
-      }
-      return totals;
-    },
-    program: (root) =>
-      PY_PRELUDE + `import csv, io, collections
-listing = tools.filesystem.list_directory(path="${root}/data")
-totals = collections.Counter()
-for n in names(listing):
-    for row in csv.DictReader(io.StringIO(tools.filesystem.read_text_file(path=f"${root}/data/{n}")["content"])):
-        totals[row["region"]] += int(row["units"])
-dict(totals)`,
-  },
-  {
-    name: "public services and dependencies",
-    prompt: "Which services (services/*.json) are public, and what do they depend on?",
-    search: "read multiple files",
-    classic: async (call, root) => {
-      const names = files(
-        text(await call("filesystem", "list_directory", { path: `${root}/services` })),
-      );
-      const out: Record<string, string[]> = {};
-      for (const chunk of await readMany(call, names.map((n) => `${root}/services/${n}`))) {
-        const json = chunk.slice(chunk.indexOf("{"));
-        const config = JSON.parse(json);
-        if (config.public) out[config.service] = config.dependencies;
-      }
-      return out;
-    },
-    program: (root) =>
-      PY_PRELUDE + `import json
-out = {}
-for n in names(tools.filesystem.list_directory(path="${root}/services")):
-    config = json.loads(tools.filesystem.read_text_file(path=f"${root}/services/{n}")["content"])
-    if config["public"]:
-        out[config["service"]] = config["dependencies"]
-out`,
-  },
-  {
-    name: "packages into the knowledge graph",
-    prompt:
-      "Record each src/ package in the knowledge graph with its file count, then list the packages with more than 24 files.",
-    search: "create entities search nodes list directory",
-    classic: async (call, root) => {
-      const entities = [];
-      for (const pkg of PACKAGES) {
-        const count =
-          files(text(await call("filesystem", "list_directory", { path: `${root}/src/${pkg}` })))
-            .length;
-        entities.push({
-          name: `pkg-${pkg}`,
-          entityType: "package",
-          observations: [`files: ${count}`],
-        });
-      }
-      await call("memory", "create_entities", { entities });
-      const graph = JSON.parse(text(await call("memory", "search_nodes", { query: "files" })));
-      return graph.entities.filter((e: { observations: string[] }) =>
-        Number(e.observations[0].split(": ")[1]) > 24
-      )
-        .map((e: { name: string }) => e.name).sort();
-    },
-    program: (root) =>
-      PY_PRELUDE + `entities = [{"name": f"pkg-{p}", "entityType": "package",
-             "observations": [f"files: {len(names(tools.filesystem.list_directory(path=f'${root}/src/{p}')))}"]}
-            for p in ${JSON.stringify(PACKAGES)}]
-tools.memory.create_entities(entities=entities)
-graph = tools.memory.search_nodes(query="files")
-sorted(e["name"] for e in graph["entities"] if int(e["observations"][0].split(": ")[1]) > 24)`,
-  },
-  {
-    name: "thirty sums",
-    prompt: "Add each of these 30 pairs with get-sum and give the total: (i, 2i) for i = 1..30.",
-    search: "sum two numbers",
-    classic: async (call) => {
-      let total = 0;
-      for (let i = 1; i <= 30; i++) {
-        total += Number(
-          /(-?\d+(?:\.\d+)?)\D*$/.exec(
-            text(await call("everything", "get-sum", { a: i, b: 2 * i })),
-          )?.[1],
-        );
-      }
-      return total;
-    },
-    program: () =>
-      `import asyncio, re
-results = await asyncio.gather(*(tools.server_everything.get_sum.aio(a=i, b=2 * i) for i in range(1, 31)))
-sum(float(re.findall(r"-?\\d+(?:\\.\\d+)?", str(r))[-1]) for r in results)`,
-  },
-  {
-    name: "five largest docs",
-    prompt: "Which are the five largest files in docs/?",
-    search: "list directory with sizes",
-    classic: async (call, root) => {
-      const listing = text(
-        await call("filesystem", "list_directory_with_sizes", {
-          path: `${root}/docs`,
-          sortBy: "size",
-        }),
-      );
-      return listing.split("\n").filter((l) => l.startsWith("[FILE]")).slice(0, 5).map((l) =>
-        l.slice(7).trim().split(/\s+/)[0]
-      );
-    },
-    program: (root) =>
-      `listing = tools.filesystem.list_directory_with_sizes(path="${root}/docs", sortBy="size")
-text = listing["content"] if isinstance(listing, dict) else str(listing)
-[l[7:].split()[0] for l in text.splitlines() if l.startswith("[FILE]")][:5]`,
-  },
-  {
-    name: "archive the drafts",
-    prompt: "Move every draft note in docs/ into docs/archive/ and say how many moved.",
-    search: "move file create directory",
-    classic: async (call, root) => {
-      const drafts = files(
-        text(await call("filesystem", "list_directory", { path: `${root}/docs` })),
-      )
-        .filter((n) => n.startsWith("draft_"));
-      await call("filesystem", "create_directory", { path: `${root}/docs/archive` });
-      for (const n of drafts) {
-        await call("filesystem", "move_file", {
-          source: `${root}/docs/${n}`,
-          destination: `${root}/docs/archive/${n}`,
-        });
-      }
-      return drafts.length;
-    },
-    program: (root) =>
-      PY_PRELUDE +
-      `drafts = [n for n in names(tools.filesystem.list_directory(path="${root}/docs")) if n.startswith("draft_")]
-tools.filesystem.create_directory(path="${root}/docs/archive")
-for n in drafts:
-    tools.filesystem.move_file(source=f"${root}/docs/{n}", destination=f"${root}/docs/archive/{n}")
-len(drafts)`,
-  },
-];
+const fixed = (text: string): Segment => ({ tokens: textTokens(text), fixed: true });
+const variable = (text: string): Segment => ({ tokens: textTokens(text), fixed: false });
 
 /** Runs every task both ways against `server` (code mode) and direct clients (classic). */
 export async function tokenEconomy(
@@ -262,7 +39,7 @@ export async function tokenEconomy(
   upstreams: Record<string, Record<string, unknown>>,
 ) {
   const clients = new Map<string, Client>();
-  let toolsList = "";
+  let classicList = 0;
   for (const [name, entry] of Object.entries(upstreams)) {
     const config = entry as { command: string; args: string[]; env?: Record<string, string> };
     const env = name === "memory"
@@ -273,53 +50,94 @@ export async function tokenEconomy(
       new StdioClientTransport({ ...config, ...(env ? { env } : {}), stderr: "ignore" }),
     );
     clients.set(name === "server-everything" ? "everything" : name, client);
-    toolsList += JSON.stringify((await client.listTools()).tools);
+    classicList += toolListTokens((await client.listTools()).tools);
   }
-  const { tools } = await server.client.listTools();
-  const description = tools.find((t) => t.name === "execute_code")?.description ?? "";
+  const ours = (await server.client.listTools()).tools;
+  const codeList = toolListTokens(ours);
   const figures: TaskFigures[] = [];
+  const searchLines: number[] = [];
   try {
     for (const task of TASKS) {
       progress(`token economy: ${task.name}…`);
       await Deno.remove(root, { recursive: true }).catch(() => {});
       await writeTree(root);
-      const transcript: string[] = [];
+      const calls: Segment[][] = [];
       const call: Call = async (server, tool, args) => {
         const result = await clients.get(server)!.callTool({ name: tool, arguments: args });
-        transcript.push(JSON.stringify({ tool, arguments: args }), JSON.stringify(result.content));
+        calls.push([
+          variable(JSON.stringify({ tool, arguments: args })),
+          variable(JSON.stringify(result.content)),
+        ]);
         return result;
       };
       const classicAnswer = await task.classic(call, root);
       await Deno.remove(root, { recursive: true });
       await writeTree(root);
-      const search = await server.client.callTool({
-        name: "search_tools",
-        arguments: { query: task.search, limit: 5 },
-      });
+      const searchArgs = { query: task.search, limit: 5 };
+      const search = await server.client.callTool({ name: "search_tools", arguments: searchArgs });
       const searchText = (search.content as Array<{ text: string }>)[0].text;
+      searchLines.push(...lineTokens(searchText));
       const program = task.program(root);
       const run = await execute(server, program, 120_000);
       if (!run.ok) throw new Error(`code mode failed on "${task.name}": ${run.text}`);
-      const answer = JSON.stringify(classicAnswer);
-      const classicTokens = countTokens([task.prompt, toolsList, ...transcript, answer].join("\n"));
-      const codeTokens = countTokens(
-        [task.prompt, description, searchText, program, run.text, answer].join("\n"),
-      );
+      const answer = textTokens(JSON.stringify(classicAnswer));
+      const classic = account({
+        start: [{ tokens: classicList, fixed: true }, variable(task.prompt)],
+        steps: calls,
+      }, answer);
+      const code = account({
+        start: [{ tokens: codeList, fixed: true }, variable(task.prompt)],
+        steps: [
+          [
+            fixed(JSON.stringify({ tool: "search_tools", arguments: searchArgs })),
+            fixed(searchText),
+          ],
+          [
+            variable(JSON.stringify({ tool: "execute_code", arguments: { code: program } })),
+            variable(run.text),
+          ],
+        ],
+      }, answer);
       figures.push({
         task: task.name,
-        classic_calls: transcript.length / 2,
-        classic_tokens: classicTokens,
-        code_tokens: codeTokens,
-        saving_pct: round(100 * (1 - codeTokens / classicTokens)),
+        classic_calls: calls.length,
+        code_turns: code.turns,
+        classic,
+        code,
+        saving_pct: saving(classic.once.total, code.once.total),
+        billed_saving_pct: saving(classic.billed.total, code.billed.total),
         same_answer: sameAnswer(classicAnswer, run.result),
       });
     }
   } finally {
     for (const client of clients.values()) await client.close();
   }
-  const classic = figures.reduce((n, f) => n + f.classic_tokens, 0);
-  const code = figures.reduce((n, f) => n + f.code_tokens, 0);
-  return { figures, classic, code, saving_pct: round(100 * (1 - code / classic)) };
+  const sum = (pick: (f: TaskFigures) => number) => figures.reduce((n, f) => n + pick(f), 0);
+  const totals = {
+    classic: sum((f) => f.classic.once.total),
+    code: sum((f) => f.code.once.total),
+    code_fixed: sum((f) => f.code.once.fixed),
+    classic_billed: sum((f) => f.classic.billed.total),
+    code_billed: sum((f) => f.code.billed.total),
+    code_billed_fixed: sum((f) => f.code.billed.fixed),
+  };
+  return {
+    figures,
+    ...totals,
+    saving_pct: saving(totals.classic, totals.code),
+    billed_saving_pct: saving(totals.classic_billed, totals.code_billed),
+    code_tool_list_tokens: codeList,
+    classic_tool_list_tokens: classicList,
+    search_line_avg_tokens: Math.round(
+      10 * searchLines.reduce((n, t) => n + t, 0) /
+        Math.max(1, searchLines.length),
+    ) / 10,
+  };
+}
+
+/** Tokens of each tool line of a search answer (headers left out). */
+function lineTokens(answer: string): number[] {
+  return answer.split("\n").filter((l) => l && !l.startsWith("#")).map(textTokens);
 }
 
 function sameAnswer(a: unknown, b: unknown): boolean {

@@ -102,7 +102,7 @@ Deno.test({
           try {
             const { tools } = await denied.client.listTools();
             const description = tools.find((x) => x.name === "execute_code")!.description!;
-            assert.match(description, /- web: unavailable/);
+            assert.match(description, /\nweb: unavailable/);
             assert.match(denied.stderr(), /--allow-net=127\.0\.0\.1:\d+/);
           } finally {
             await denied.close();
