@@ -167,7 +167,7 @@ async function check(
     if (!entry.stub.doc.includes(UNTYPED_RETURN)) return "help() does not say what Python gets";
     const raw = await entry.upstream.call(entry.tool.name, args, signal);
     if (!raw.ok) return `the call failed: ${raw.message}`;
-    const mapped = mapToolResult(raw.result);
+    const mapped = mapToolResult(raw.result, `${entry.ref.server}.${entry.ref.tool}`);
     if (!mapped.ok) return `the tool failed: ${mapped.message}`;
     return untypedMismatch(raw.result, mapped.value);
   }
