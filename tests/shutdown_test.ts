@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ExecResult } from "../src/contracts.ts";
+import { startFakeLlm } from "./support/fake_llm.ts";
 import { connectHttp, startHttpServer } from "./support/http.ts";
 import { descendantsMatching, waitForExit } from "./support/processes.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
@@ -61,6 +62,37 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "stdio: SIGTERM while run_agent waits for the LLM answers it with SHUTTING_DOWN",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const llm = startFakeLlm();
+    llm.script({ hang: true });
+    const server = await startServer({
+      config: { sandbox: { pool_size: 0 }, agent: { timeout_ms: 60_000, max_retries: 0 } },
+      env: { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: llm.baseURL },
+    });
+    try {
+      const call = server.client.callTool(
+        { name: "run_agent", arguments: { task: "Say hello" } },
+        undefined,
+        { timeout: 120_000 },
+      );
+      assert.ok(await until(() => Promise.resolve(llm.requests.length > 0), 30_000));
+      Deno.kill(server.pid, "SIGTERM");
+      const result = await call;
+      const out = result.structuredContent as { error?: { code: string; message: string } };
+      assert.equal(out.error?.code, "SHUTTING_DOWN", JSON.stringify(out));
+      assert.match(out.error?.message ?? "", /shutting down.*run it again after/);
+      assert.ok(await waitForExit(server.pid, 15_000), "the server did not exit");
+    } finally {
+      await server.close();
+      await llm.close();
+    }
+  },
+});
 
 Deno.test({
   name: "stdio: stdin ending during a run still answers it with SHUTTING_DOWN",
