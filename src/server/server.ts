@@ -91,6 +91,8 @@ export function createServer(options: ServerOptions): McpServer {
         hidden: deprecatedTools(broker?.entries ?? []),
         approvals: broker?.entries.some((e) => e.ref.needs_approval),
       }),
+      // Budget (tests/tool_budget_test.ts): session, reset and files get about 35 tokens
+      // together; bounds and patterns go in inputLimits, not here.
       inputSchema: listed(z.object({
         code: z.string(),
         timeout_ms: z.number().optional(),
