@@ -167,7 +167,7 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
 
 /** Serves Streamable HTTP until a signal arrives. */
 async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number | "serving"> {
-  const served = serveHttp({ config: http, createServer: runtime.newServer, token: token() });
+  const served = await serveHttp({ config: http, createServer: runtime.newServer, token: token() });
   if (!served.ok) {
     log("error", served.message);
     await closeRuntime(runtime);

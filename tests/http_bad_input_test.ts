@@ -151,7 +151,9 @@ Deno.test("HTTP: bad input gets the right status and the server keeps serving", 
         const results = await Promise.all(
           Array.from({ length: 200 }, async (_, i) => {
             const kind = kinds[i % kinds.length];
-            const { status } = await post(server, kind.body, kind.headers);
+            // Each its own JSON-RPC id: ids must be unique among a session's pending requests.
+            const body = kind.body === PING ? kind.body.replace('"id":7', `"id":${i}`) : kind.body;
+            const { status } = await post(server, body, kind.headers);
             return { expected: kind.status, status };
           }),
         );

@@ -236,7 +236,7 @@ Deno.test("HTTP in-process: closed sessions and stateless requests leave nothing
   const factory = () =>
     new McpServer({ name: "leak-test", version: "1.0.0" }, { capabilities: { logging: {} } });
   for (const stateless of [false, true]) {
-    const served = serveHttp({
+    const served = await serveHttp({
       config: HttpConfigSchema.parse({ port: 0, stateless }),
       createServer: factory,
     });

@@ -21,6 +21,8 @@ export const HttpConfigSchema = z.object({
     .describe("Open sessions at most (503 for new ones past it)."),
   max_sessions_per_client: z.number().int().min(1).max(10_000).default(50)
     .describe("Open sessions at most from one client address (429 for new ones past it)."),
+  request_timeout_ms: z.number().int().min(1000).max(600_000).default(30_000)
+    .describe("A request's headers and body must arrive within this (408 and closed past it)."),
   allowed_hosts: z.array(z.string().min(1)).default([])
     .describe("Extra Host header names accepted (DNS rebinding protection)."),
   allowed_origins: z.array(z.string().min(1)).default([])

@@ -1,0 +1,221 @@
+/**
+ * The MCP endpoint's request handling: the Host/Origin checks (DNS rebinding), the bearer token
+ * (when one is set), the body cap and the session caps, then the SDK's web-standard Streamable
+ * HTTP transport. With sessions, each session has its own transport and `McpServer` (the executor
+ * and broker behind them are shared); stateless, each POST gets both fresh.
+ */
+import { type McpServer, WebStandardStreamableHTTPServerTransport } from "../mcp_sdk.ts";
+import { log } from "../log.ts";
+import { hostRefusal, type OriginPolicy, originRefusal, tokenMatches } from "./guards.ts";
+import type { HttpConfig } from "./http_config.ts";
+import type { SessionTable } from "./sessions.ts";
+
+/** The MCP endpoint's path. */
+export const MCP_PATH = "/mcp";
+
+/** What a request is handled with. */
+export interface EndpointContext {
+  /** Bind address, limits, sessions. */
+  config: HttpConfig;
+  /** Builds the MCP server of one session (or of one stateless request). */
+  createServer: () => McpServer;
+  token: string | undefined;
+  policy: OriginPolicy;
+  sessions: SessionTable;
+  /** The client's address. */
+  client: string;
+  /** Clients told (on stderr) that they reached their session cap, until one closes. */
+  refused: Set<string>;
+}
+
+/** Answers one request to the server (any path). */
+export async function handle(request: Request, context: EndpointContext): Promise<Response> {
+  const { config, policy, sessions } = context;
+  const url = new URL(request.url);
+  if (url.pathname !== MCP_PATH) return plain(404, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+  const refused = hostRefusal(request.headers.get("host") ?? url.host, policy) ??
+    originRefusal(request.headers.get("origin"), policy);
+  if (refused) return plain(403, `Forbidden: ${refused}`);
+  if (context.token && !tokenMatches(request.headers.get("authorization"), context.token)) {
+    return plain(401, "Unauthorized: send the server's token as 'Authorization: Bearer <token>'.", {
+      "WWW-Authenticate": 'Bearer realm="mcp-code-mode"',
+    });
+  }
+  if (Number(request.headers.get("content-length") ?? 0) > config.max_body_bytes) {
+    return plain(
+      413,
+      `Payload too large: a request body may have at most ${config.max_body_bytes} bytes.`,
+    );
+  }
+  if (!["GET", "POST", "DELETE"].includes(request.method)) {
+    return plain(405, "Method not allowed: use POST, GET or DELETE.", {
+      Allow: "GET, POST, DELETE",
+    });
+  }
+  if (config.stateless) return await stateless(request, context);
+  const id = request.headers.get("mcp-session-id");
+  if (id !== null) {
+    const session = sessions.get(id);
+    if (!session) {
+      return plain(404, "Session not found: it was closed or never existed; initialize a new one.");
+    }
+    session.inFlight++;
+    const response = await session.transport.handleRequest(request).catch((error) => {
+      session.inFlight--;
+      throw error;
+    });
+    return whenFinished(response, () => {
+      session.inFlight--;
+      sessions.get(id); // marks it as just used
+    });
+  }
+  if (request.method !== "POST") {
+    return plain(400, "Bad request: send the Mcp-Session-Id header you got from initialize.");
+  }
+  return sessionLimit(context) ?? await newSession(request, context);
+}
+
+/** The refusal of a new session past `max_sessions` or `max_sessions_per_client`, if any. */
+function sessionLimit(context: EndpointContext): Response | undefined {
+  const { config, sessions, client } = context;
+  if (sessions.size >= config.max_sessions) {
+    return plain(
+      503,
+      `Service unavailable: ${config.max_sessions} sessions are open (http.max_sessions); ` +
+        "retry later.",
+      { "Retry-After": "5" },
+    );
+  }
+  const open = sessions.countFor(client);
+  if (open < config.max_sessions_per_client) {
+    context.refused.delete(client);
+    return undefined;
+  }
+  if (!context.refused.has(client)) {
+    context.refused.add(client);
+    log(
+      "warn",
+      `Client ${client} has ${open} open HTTP sessions, the most http.max_sessions_per_client ` +
+        "allows; its new sessions are refused (raise the setting if it needs more).",
+    );
+  }
+  return plain(
+    429,
+    `Too many sessions: ${open} sessions are already open from this client (${client}), the ` +
+      "most this server allows (http.max_sessions_per_client). Reuse one, or close one with " +
+      "DELETE /mcp and its Mcp-Session-Id header, then initialize again.",
+    { "Retry-After": "5" },
+  );
+}
+
+/** A session-less POST: an `initialize` opens a session; anything else gets the SDK's error. */
+async function newSession(request: Request, context: EndpointContext): Promise<Response> {
+  const { sessions } = context;
+  const release = sessions.reserve(context.client);
+  const server = context.createServer();
+  let sessionId: string | undefined;
+  const transport: WebStandardStreamableHTTPServerTransport =
+    new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      maxRequestBodySize: context.config.max_body_bytes,
+      onsessioninitialized: (id: string) => {
+        sessionId = id;
+        sessions.add({ id, client: context.client, transport, server, inFlight: 1 });
+      },
+    });
+  // Set before connect: the SDK chains its own close handling after this one.
+  transport.onclose = () => sessionId && sessions.remove(sessionId);
+  try {
+    await server.connect(transport);
+    const response = await transport.handleRequest(request);
+    if (sessionId === undefined) {
+      // Not an initialize (or a malformed one): the SDK answered with the error; nothing to keep.
+      await server.close().catch(() => {});
+      return response;
+    }
+    const id = sessionId;
+    return whenFinished(response, () => {
+      const session = sessions.get(id);
+      if (session) session.inFlight--;
+    });
+  } catch (error) {
+    await server.close().catch(() => {});
+    throw error;
+  } finally {
+    release();
+  }
+}
+
+/** Stateless mode: a fresh transport and server for this one POST, closed when it is answered. */
+async function stateless(request: Request, context: EndpointContext): Promise<Response> {
+  if (request.method !== "POST") {
+    return plain(
+      405,
+      "Method not allowed: this server is stateless; send each message as a POST.",
+      {
+        Allow: "POST",
+      },
+    );
+  }
+  const server = context.createServer();
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    maxRequestBodySize: context.config.max_body_bytes,
+  });
+  try {
+    await server.connect(transport);
+    const response = await transport.handleRequest(request);
+    return whenFinished(response, () => void server.close().catch(() => {}));
+  } catch (error) {
+    await server.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** The same response, calling `done` once its body has been sent, failed or been cancelled. */
+function whenFinished(response: Response, done: () => void): Response {
+  const headers = new Headers(response.headers);
+  // Hop-by-hop, set by the SDK on streams: the listener decides (and honours a client's close).
+  headers.delete("connection");
+  if (!response.body) {
+    done();
+    return new Response(null, { status: response.status, headers });
+  }
+  let called = false;
+  const once = () => {
+    if (!called) done();
+    called = true;
+  };
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: ended, value } = await reader.read();
+        if (ended) {
+          controller.close();
+          once();
+        } else controller.enqueue(value);
+      } catch (error) {
+        controller.error(error);
+        once();
+      }
+    },
+    cancel(reason) {
+      once();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, headers });
+}
+
+/** A plain-text answer (the message and a newline). */
+export function plain(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(message + "\n", {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
+  });
+}
