@@ -17,7 +17,7 @@ import {
 const TOKEN = "test-token-0123456789abcdef";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const PING = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" });
-const opts = { sanitizeOps: false, sanitizeResources: false };
+const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 
 async function post(
   server: HttpTestServer,

@@ -11,22 +11,10 @@ import {
   mcpHeaders,
   rawSession,
   startHttpServer,
+  waitFor,
 } from "./support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
-
-/** Resolves once `test` holds for `lines`, checked after every new line; rejects after `ms`. */
-function waitForLine(lines: string[], test: RegExp, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (lines.some((line) => test.test(line))) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`no ${test} in:\n${lines.join("\n")}`));
-      setTimeout(check, 20);
-    };
-    check();
-  });
-}
 
 Deno.test("HTTP: a session at debug level sees only its own log lines", opts, async () => {
   const server = await startHttpServer({
@@ -59,7 +47,7 @@ Deno.test("HTTP: a session at debug level sees only its own log lines", opts, as
       { timeout: 60_000 },
     );
     assert.equal(own.isError, false);
-    await waitForLine(seen, /execute_code succeeded/);
+    await waitFor(() => seen.some((line) => /execute_code succeeded/.test(line)), "own line");
     const runs = seen.filter((line) => line.includes("execute_code"));
     assert.equal(runs.filter((line) => /execute_code started/.test(line)).length, 1, `${runs}`);
     assert.equal(runs.filter((line) => /execute_code succeeded/.test(line)).length, 1, `${runs}`);
