@@ -69,121 +69,150 @@ export interface AgentOptions {
 
 const REPAIRABLE = new Set(["POLICY_VIOLATION", "SYNTAX_ERROR", "RUNTIME_ERROR"]);
 
+/** One run of the agent: its settings, the conversation so far and what it has used. */
+interface AgentRun {
+  options: AgentOptions;
+  settings: AgentSettings;
+  executor: Executor;
+  maxIterations: number;
+  /** Aborts on the client's signal or the overall timeout. */
+  signal: AbortSignal;
+  started: number;
+  client: OpenAI;
+  messages: OpenAI.Chat.ChatCompletionMessageParam[];
+  usage: AgentUsage;
+  iterations: AgentIteration[];
+  toolsOffered: string[];
+  /** What the last program gave. */
+  last?: ExecResult;
+}
+
 /** Runs the agent on `task`; never throws. */
 export async function runAgent(task: string, options: AgentOptions): Promise<AgentResult> {
+  const run = startRun(task, options);
+  for (let i = 1; i <= run.maxIterations; i++) {
+    const ended = await attempt(run, i);
+    if (ended) return ended;
+  }
+  return finish(run, {
+    ok: false,
+    code: run.iterations.at(-1)?.code ?? undefined,
+    error: {
+      code: "MAX_ITERATIONS",
+      message: `No working program after ${run.maxIterations} attempts; the last failed with ` +
+        `${run.last?.error?.code}: ${run.last?.error?.message}`,
+    },
+  });
+}
+
+/** The run's state before the first attempt: tools picked, prompt written, client made. */
+function startRun(task: string, options: AgentOptions): AgentRun {
   const started = performance.now();
   const { settings, executor } = options;
-  const maxIterations = options.maxIterations ?? settings.max_iterations;
   const deadline = AbortSignal.timeout(settings.timeout_ms);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const entries = options.broker?.entries ?? [];
   const relevant = searchTools(entries, task, { limit: settings.max_tools_in_prompt });
   const offered = relevant.length ? relevant : entries.slice(0, settings.max_tools_in_prompt);
-  const usage: AgentUsage = {
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    total_tokens: 0,
-    requests: 0,
+  const allowedImports = executor.policy.enabled ? executor.policy.allowed_imports : undefined;
+  return {
+    options,
+    settings,
+    executor,
+    maxIterations: options.maxIterations ?? settings.max_iterations,
+    signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+    started,
+    client: new OpenAI({
+      apiKey: settings.apiKey,
+      ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
+      maxRetries: settings.max_retries,
+      timeout: settings.timeout_ms,
+    }),
+    messages: [
+      { role: "system", content: systemPrompt(offered, allowedImports) },
+      { role: "user", content: taskPrompt(task) },
+    ],
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, requests: 0 },
+    iterations: [],
+    toolsOffered: offered.map((e) => `tools.${e.ref.py_server}.${e.ref.py_name}`),
   };
-  const iterations: AgentIteration[] = [];
-  const base = {
-    iterations,
-    usage,
-    tools_offered: offered.map((e) => `tools.${e.ref.py_server}.${e.ref.py_name}`),
-  };
-  const finish = (rest: Partial<AgentResult> & { ok: boolean }): AgentResult => ({
-    ...base,
-    ...rest,
-    duration_ms: Math.round(performance.now() - started),
-  });
-  const client = new OpenAI({
-    apiKey: settings.apiKey,
-    ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
-    maxRetries: settings.max_retries,
-    timeout: settings.timeout_ms,
-  });
-  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-    {
-      role: "system",
-      content: systemPrompt(
-        offered,
-        executor.policy.enabled ? executor.policy.allowed_imports : undefined,
-      ),
-    },
-    { role: "user", content: taskPrompt(task) },
-  ];
-  let last: ExecResult | undefined;
-  for (let i = 1; i <= maxIterations; i++) {
-    let reply: string;
-    try {
-      const completion = await client.chat.completions.create(
-        { model: settings.model, messages, temperature: settings.temperature },
-        { signal },
-      );
-      usage.requests++;
-      usage.prompt_tokens += completion.usage?.prompt_tokens ?? 0;
-      usage.completion_tokens += completion.usage?.completion_tokens ?? 0;
-      usage.total_tokens += completion.usage?.total_tokens ?? 0;
-      reply = completion.choices[0]?.message?.content ?? "";
-    } catch (error) {
-      return finish({ ok: false, error: llmError(error, signal, options.signal, settings) });
-    }
-    messages.push({ role: "assistant", content: reply });
-    const code = extractCode(reply);
-    if (code === null) {
-      iterations.push({ iteration: i, code: null, note: "the reply held no program" });
-      await options.onProgress?.(i, maxIterations, `iteration ${i}: the reply held no program`);
-      messages.push({ role: "user", content: NO_CODE_PROMPT });
-      if (i === maxIterations) {
-        return finish({
-          ok: false,
-          error: {
-            code: "NO_CODE",
-            message: `The LLM replied ${i} times without a Python program.`,
-          },
-        });
-      }
-      continue;
-    }
-    const remaining = Math.max(1000, settings.timeout_ms - (performance.now() - started));
-    last = await executor.execute(code, {
-      signal,
-      dispatcher: options.dispatcher,
-      timeoutMs: Math.min(remaining, executor.config.timeout_ms),
+}
+
+/** Attempt `i`: asks for a program and runs it; the result when the run ends here. */
+async function attempt(run: AgentRun, i: number): Promise<AgentResult | undefined> {
+  const { options, settings, executor, signal, maxIterations } = run;
+  const asked = await askLlm(run);
+  if (!asked.ok) return finish(run, { ok: false, error: asked.error });
+  run.messages.push({ role: "assistant", content: asked.reply });
+  const code = extractCode(asked.reply);
+  if (code === null) {
+    run.iterations.push({ iteration: i, code: null, note: "the reply held no program" });
+    await options.onProgress?.(i, maxIterations, `iteration ${i}: the reply held no program`);
+    run.messages.push({ role: "user", content: NO_CODE_PROMPT });
+    if (i < maxIterations) return undefined;
+    return finish(run, {
+      ok: false,
+      error: { code: "NO_CODE", message: `The LLM replied ${i} times without a Python program.` },
     });
-    iterations.push({ iteration: i, code, result: last });
-    await options.onProgress?.(
-      i,
-      maxIterations,
-      `iteration ${i}: ${last.ok ? "ok" : last.error?.code}`,
-    );
-    if (last.ok) {
-      return finish({ ok: true, answer: last.result, stdout: last.stdout, code });
-    }
-    if (signal.aborted) {
-      return finish({ ok: false, code, error: abortError(options.signal, settings) });
-    }
-    if (!REPAIRABLE.has(last.error?.code ?? "")) {
-      return finish({
-        ok: false,
-        code,
-        error: {
-          code: "EXECUTION_ERROR",
-          message: `The program failed with ${last.error?.code}: ${last.error?.message}`,
-        },
-      });
-    }
-    messages.push({ role: "user", content: repairPrompt(last) });
   }
-  return finish({
-    ok: false,
-    code: iterations.at(-1)?.code ?? undefined,
-    error: {
-      code: "MAX_ITERATIONS",
-      message: `No working program after ${maxIterations} attempts; the last failed with ` +
-        `${last?.error?.code}: ${last?.error?.message}`,
-    },
+  const remaining = Math.max(1000, settings.timeout_ms - (performance.now() - run.started));
+  const last = run.last = await executor.execute(code, {
+    signal,
+    dispatcher: options.dispatcher,
+    timeoutMs: Math.min(remaining, executor.config.timeout_ms),
   });
+  run.iterations.push({ iteration: i, code, result: last });
+  await options.onProgress?.(
+    i,
+    maxIterations,
+    `iteration ${i}: ${last.ok ? "ok" : last.error?.code}`,
+  );
+  if (last.ok) return finish(run, { ok: true, answer: last.result, stdout: last.stdout, code });
+  if (signal.aborted) {
+    return finish(run, { ok: false, code, error: abortError(options.signal, settings) });
+  }
+  if (!REPAIRABLE.has(last.error?.code ?? "")) {
+    return finish(run, {
+      ok: false,
+      code,
+      error: {
+        code: "EXECUTION_ERROR",
+        message: `The program failed with ${last.error?.code}: ${last.error?.message}`,
+      },
+    });
+  }
+  run.messages.push({ role: "user", content: repairPrompt(last) });
+  return undefined;
+}
+
+/** One chat completion with the conversation so far, its usage counted. */
+async function askLlm(
+  run: AgentRun,
+): Promise<{ ok: true; reply: string } | { ok: false; error: NonNullable<AgentResult["error"]> }> {
+  const { settings, signal, usage } = run;
+  try {
+    const completion = await run.client.chat.completions.create(
+      { model: settings.model, messages: run.messages, temperature: settings.temperature },
+      { signal },
+    );
+    usage.requests++;
+    usage.prompt_tokens += completion.usage?.prompt_tokens ?? 0;
+    usage.completion_tokens += completion.usage?.completion_tokens ?? 0;
+    usage.total_tokens += completion.usage?.total_tokens ?? 0;
+    return { ok: true, reply: completion.choices[0]?.message?.content ?? "" };
+  } catch (error) {
+    return { ok: false, error: llmError(error, signal, run.options.signal, settings) };
+  }
+}
+
+/** The run's result: `rest` plus what every result carries. */
+function finish(run: AgentRun, rest: Partial<AgentResult> & { ok: boolean }): AgentResult {
+  return {
+    iterations: run.iterations,
+    usage: run.usage,
+    tools_offered: run.toolsOffered,
+    ...rest,
+    duration_ms: Math.round(performance.now() - run.started),
+  };
 }
 
 function abortError(
