@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
 import type { ExecResult } from "../src/contracts.ts";
+import { exists } from "./support/approvals.ts";
 import { connectHttp, startHttpServer } from "./support/http.ts";
 import { root } from "./support/server.ts";
 import { denoServer, PACKAGES } from "./support/upstreams.ts";
@@ -21,10 +22,6 @@ async function execute(client: Client, code: string): Promise<ExecResult> {
     { timeout: 60_000 },
   );
   return response.structuredContent as unknown as ExecResult;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 Deno.test({
