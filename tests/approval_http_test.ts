@@ -3,7 +3,8 @@
  * the question goes to the session that ran the code and to no other (two sessions running at
  * once, each answered by its own person), the audit log names the session, an unanswered question
  * ends at approval.timeout_ms (and the client is told to stop asking), and a client without
- * elicitation is let through when approval.without_elicitation is "allow".
+ * elicitation is let through when approval.without_elicitation is "allow"; over stateless HTTP
+ * nobody can be asked.
  */
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
@@ -139,6 +140,49 @@ Deno.test({
       await server.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       await Deno.remove(`${root}${audit}`).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "approvals over stateless HTTP: nobody can be asked, the message says why",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "approval-stateless-" });
+    const server = await startHttpServer({
+      config: {
+        servers: {
+          filesystem: denoServer(PACKAGES.filesystem, {
+            dir,
+            args: [dir],
+            extra: { approve: "destructive" },
+          }),
+        },
+        sandbox: { pool_size: 1 },
+      },
+      args: ["--stateless"],
+    });
+    const { client } = await connectHttp(server.url, { capabilities: { elicitation: {} } });
+    let asked = 0;
+    client.setRequestHandler(ElicitRequestSchema, () => {
+      asked++;
+      return { action: "accept", content: { approve: true } };
+    });
+    try {
+      const r = await execute(
+        client,
+        `tools.filesystem.write_file(path="${dir}/x.txt", content="x")`,
+      );
+      assert.equal(r.ok, false);
+      assert.match(r.error!.message, /cannot be asked \(the server runs stateless HTTP/);
+      assert.match(r.error!.message, /approval\.without_elicitation/);
+      assert.equal(asked, 0);
+      assert.equal(await exists(`${dir}/x.txt`), false);
+    } finally {
+      await client.close().catch(() => {});
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
