@@ -4,7 +4,19 @@
  * blocking read: the blocking read lets a synchronous tool call wait for its answer without
  * suspending the WebAssembly stack (about 0.25 ms saved per call). The caller must never block
  * while an asynchronous read is in flight (`reading`), or the two would race for the same bytes.
+ * It uses only built-ins captured before any user code ran (`primordials.ts`).
  */
+import {
+  byteLength,
+  Bytes,
+  decode,
+  indexOf,
+  min,
+  setBytes,
+  slice,
+  subarray,
+  TextDecoderCtor,
+} from "./primordials.ts";
 
 const CHUNK = 64 * 1024;
 
@@ -17,10 +29,10 @@ export interface SyncAsyncReader {
 /** Reads lines and exact byte counts from one file descriptor. */
 export class ByteReader {
   #source: SyncAsyncReader;
-  #buffer: Uint8Array = new Uint8Array(0);
-  #decoder = new TextDecoder();
+  #buffer: Uint8Array = new Bytes(0);
+  #decoder = new TextDecoderCtor();
   #reading = false;
-  #scratch = new Uint8Array(CHUNK);
+  #scratch = new Bytes(CHUNK);
 
   constructor(source: SyncAsyncReader) {
     this.#source = source;
@@ -47,23 +59,23 @@ export class ByteReader {
       if (line !== null) return line;
       const n = this.#source.readSync(this.#scratch);
       if (n === null || n === 0) return null;
-      this.#append(this.#scratch.slice(0, n)); // a copy: the scratch buffer is reused
+      this.#append(slice(this.#scratch, 0, n)); // a copy: the scratch buffer is reused
     }
   }
 
   /** Reads exactly `length` bytes into a fresh, aligned buffer; `null` at end of stream. */
   async readBytes(length: number): Promise<Uint8Array | null> {
-    const out = new Uint8Array(length);
-    const take = Math.min(length, this.#buffer.length);
-    out.set(this.#buffer.subarray(0, take));
-    this.#buffer = this.#buffer.subarray(take);
+    const out = new Bytes(length);
+    const take = min(length, byteLength(this.#buffer));
+    setBytes(out, subarray(this.#buffer, 0, take));
+    this.#buffer = subarray(this.#buffer, take);
     let filled = take;
     while (filled < length) {
       // Straight into the result: no intermediate buffers for the 30 MB snapshot.
       this.#reading = true;
       let n: number | null;
       try {
-        n = await this.#source.read(out.subarray(filled));
+        n = await this.#source.read(subarray(out, filled));
       } finally {
         this.#reading = false;
       }
@@ -74,15 +86,15 @@ export class ByteReader {
   }
 
   #takeLine(): string | null {
-    const at = this.#buffer.indexOf(10);
+    const at = indexOf(this.#buffer, 10);
     if (at < 0) return null;
-    const line = this.#decoder.decode(this.#buffer.subarray(0, at));
-    this.#buffer = this.#buffer.subarray(at + 1);
+    const line = decode(this.#decoder, subarray(this.#buffer, 0, at));
+    this.#buffer = subarray(this.#buffer, at + 1);
     return line;
   }
 
   async #fill(): Promise<boolean> {
-    const chunk = new Uint8Array(CHUNK);
+    const chunk = new Bytes(CHUNK);
     this.#reading = true;
     let n: number | null;
     try {
@@ -91,18 +103,19 @@ export class ByteReader {
       this.#reading = false;
     }
     if (n === null || n === 0) return false;
-    this.#append(chunk.subarray(0, n));
+    this.#append(subarray(chunk, 0, n));
     return true;
   }
 
   #append(bytes: Uint8Array): void {
-    if (this.#buffer.length === 0) {
+    const held = byteLength(this.#buffer);
+    if (held === 0) {
       this.#buffer = bytes;
       return;
     }
-    const joined = new Uint8Array(this.#buffer.length + bytes.length);
-    joined.set(this.#buffer);
-    joined.set(bytes, this.#buffer.length);
+    const joined = new Bytes(held + byteLength(bytes));
+    setBytes(joined, this.#buffer);
+    setBytes(joined, bytes, held);
     this.#buffer = joined;
   }
 }

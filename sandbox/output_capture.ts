@@ -1,9 +1,11 @@
 /**
  * Captures what Python writes to stdout and stderr inside the child, so nothing reaches the real
  * stdout (which carries the relay). Both streams share one byte budget; past it the text is cut
- * with a visible marker, and past the hard limit the run is stopped (OUTPUT_LIMIT).
+ * with a visible marker, and past the hard limit the run is stopped (OUTPUT_LIMIT). It uses only
+ * built-ins captured before any user code ran (`primordials.ts`).
  */
 import type { ChildLimits } from "../src/relay/protocol.ts";
+import { byteLength, decode, push, slice, TextDecoderCtor } from "./primordials.ts";
 
 /** Which stream a write came from. */
 export type StreamName = "stdout" | "stderr";
@@ -15,7 +17,7 @@ export class OutputCapture {
   #chunks: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
   #kept = 0;
   #seen = 0;
-  #cut = new Set<StreamName>();
+  #cut: Record<StreamName, boolean> = { stdout: false, stderr: false };
 
   constructor(limits: ChildLimits, onHardLimit: () => void) {
     this.#limits = limits;
@@ -24,30 +26,32 @@ export class OutputCapture {
 
   /** Takes one write; returns the number of bytes consumed (all of them). */
   write(stream: StreamName, bytes: Uint8Array): number {
-    this.#seen += bytes.length;
+    const length = byteLength(bytes);
+    this.#seen += length;
     const room = this.#limits.output_bytes - this.#kept;
     if (room > 0) {
-      const kept = bytes.length <= room ? bytes.slice() : bytes.slice(0, room);
-      this.#chunks[stream].push(kept);
-      this.#kept += kept.length;
+      const kept = length <= room ? slice(bytes) : slice(bytes, 0, room);
+      push(this.#chunks[stream], kept);
+      this.#kept += byteLength(kept);
     }
-    if (bytes.length > room) this.#cut.add(stream);
+    if (length > room) this.#cut[stream] = true;
     if (this.#seen > this.#limits.output_hard_bytes) this.#onHardLimit();
-    return bytes.length;
+    return length;
   }
 
   /** True when some output was cut. */
   get truncated(): boolean {
-    return this.#cut.size > 0;
+    return this.#cut.stdout || this.#cut.stderr;
   }
 
   /** The text of one stream, with a marker where it was cut. */
   text(stream: StreamName): string {
-    const decoder = new TextDecoder();
+    const decoder = new TextDecoderCtor();
+    const chunks = this.#chunks[stream];
     let text = "";
-    for (const chunk of this.#chunks[stream]) text += decoder.decode(chunk, { stream: true });
-    text += decoder.decode();
-    if (this.#cut.has(stream)) {
+    for (let i = 0; i < chunks.length; i++) text += decode(decoder, chunks[i], { stream: true });
+    text += decode(decoder);
+    if (this.#cut[stream]) {
       text +=
         `\n… [output truncated: ${this.#seen} bytes written, ${this.#limits.output_bytes} kept]`;
     }

@@ -57,7 +57,7 @@ export class SandboxChild {
       args: command.args,
       clearEnv: true,
       env: command.env,
-      cwd,
+      cwd: command.cwd ?? cwd,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

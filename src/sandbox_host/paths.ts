@@ -1,10 +1,13 @@
 /**
  * Where the sandbox's files are, and the exact command line of a sandbox child: `deno run` of
  * `sandbox/worker.ts` with no permission flag, or, inside the single binary, the binary itself in
- * sandbox mode (it revokes every permission first, see `src/binary/revoke.ts`).
+ * sandbox mode (it revokes every permission first, see `src/binary/revoke.ts`); its environment
+ * (a Deno data folder of its own where nothing can be written, no WebGPU) and its working
+ * directory (`/`, which tells it nothing).
  */
 import { SANDBOX_FLAG } from "../binary/revoke.ts";
 import type { SandboxConfig } from "../config.ts";
+import { hostDenoDir, sandboxDenoDir } from "./deno_dir.ts";
 
 const PROJECT_ROOT = new URL("../../", import.meta.url);
 
@@ -23,24 +26,46 @@ export function cacheDir(config: SandboxConfig): string {
   return Deno.build.standalone ? `${tempRoot()}/mcp-code-mode` : projectPath(".cache");
 }
 
-/** How to start a sandbox child: program, arguments and its whole environment. */
+/** How to start a sandbox child: program, arguments, its whole environment and its cwd. */
 export interface ChildCommand {
   path: string;
   args: string[];
   env: Record<string, string>;
+  /** Working directory (default: the caller's choice). */
+  cwd?: string;
 }
 
 /** The command of a sandbox child (or of the snapshot builder). */
 export function childCommand(config: SandboxConfig, mode: "run" | "snapshot"): ChildCommand {
+  const env = childEnv(config, mode);
   if (!Deno.build.standalone) {
-    return { path: Deno.execPath(), args: childArgs(config, mode), env: {} };
+    return { path: Deno.execPath(), args: childArgs(config, mode), env, cwd: "/" };
   }
   const pages = Math.floor((config.memory_mb * 1024 * 1024) / 65536);
   return {
     path: Deno.execPath(),
     args: [SANDBOX_FLAG, ...(mode === "snapshot" ? ["--make-snapshot"] : [])],
     // A compiled binary takes no `deno run` flags; V8 reads its flags from the environment.
-    env: { DENO_V8_FLAGS: v8Flags(config, pages).join(","), DENO_NO_PROMPT: "1" },
+    env: { ...env, DENO_V8_FLAGS: v8Flags(config, pages).join(","), DENO_NO_PROMPT: "1" },
+    cwd: "/",
+  };
+}
+
+/**
+ * A child's whole environment. One that runs agent code gets a Deno data folder in which nothing
+ * can be written (see `deno_dir.ts`), no transpile cache and no WebGPU adapter (no native GPU
+ * driver is loaded). The snapshot builder, which runs only our code and may download the pinned
+ * packages on a fresh machine, uses the host's Deno folder.
+ */
+function childEnv(config: SandboxConfig, mode: "run" | "snapshot"): Record<string, string> {
+  if (mode === "snapshot") {
+    const denoDir = hostDenoDir();
+    return denoDir ? { DENO_DIR: denoDir } : {};
+  }
+  return {
+    DENO_DIR: sandboxDenoDir(cacheDir(config)),
+    DENO_EMIT_CACHE_MODE: "disable",
+    DENO_WEBGPU_BACKEND: "none",
   };
 }
 
@@ -54,8 +79,8 @@ export function childArgs(config: SandboxConfig, mode: "run" | "snapshot"): stri
     "--unstable-raw-imports",
     `--config=${projectPath("deno.json")}`,
     // The snapshot builder runs only our code and may fetch the pinned packages on a fresh
-    // machine; children that run agent code never download anything.
-    ...(mode === "run" ? ["--cached-only"] : []),
+    // machine; children that run agent code never download anything, and keep no code cache.
+    ...(mode === "run" ? ["--cached-only", "--no-code-cache"] : []),
     `--v8-flags=${v8Flags(config, pages).join(",")}`,
     projectPath("sandbox/worker.ts"),
     ...(mode === "snapshot" ? ["--make-snapshot"] : []),

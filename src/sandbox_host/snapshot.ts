@@ -5,6 +5,7 @@
  */
 import type { SandboxConfig } from "../config.ts";
 import { log } from "../log.ts";
+import { sandboxDenoDir } from "./deno_dir.ts";
 import { cacheDir, childCommand, EMBEDDED_SNAPSHOT, projectPath } from "./paths.ts";
 
 const building = new Map<string, Promise<SnapshotResult>>();
@@ -55,7 +56,7 @@ async function loadOrBuild(config: SandboxConfig, dir: string): Promise<Snapshot
     args: command.args,
     clearEnv: true,
     env: command.env,
-    cwd: await emptyDir(config),
+    cwd: command.cwd ?? await emptyDir(config),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -80,6 +81,7 @@ async function loadOrBuild(config: SandboxConfig, dir: string): Promise<Snapshot
 export async function emptyDir(config: SandboxConfig): Promise<string> {
   const dir = `${cacheDir(config)}/empty`;
   await Deno.mkdir(dir, { recursive: true });
+  sandboxDenoDir(cacheDir(config)); // made here, so that a failure is reported at start
   return dir;
 }
 

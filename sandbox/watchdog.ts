@@ -1,0 +1,41 @@
+/**
+ * The child's watchdog: interrupts Python at the deadline, or as soon as the host is gone (the
+ * child is re-parented). A timer on a second thread (a Worker from a blob URL, which needs no
+ * permission) raises SIGINT in Pyodide's interrupt buffer, which the interpreter checks even in a
+ * tight loop. The host still kills the child if that does not end the run; a child whose host died
+ * exits when its answer cannot be written. Created before `ready` (starting a thread costs ~20 ms);
+ * armed per run, paused while the host waits for a person's approval and armed again with the time
+ * left. Messages to the thread go through a `postMessage` captured before any user code ran.
+ */
+import type { PyodideAPI } from "pyodide";
+
+const SOURCE = "let stop; let timer; onmessage = (e) => { const d = e.data; " +
+  "if (d.buffer) { const view = new Int32Array(d.buffer); " +
+  "stop = () => Atomics.store(view, 0, 2); const parent = Deno.ppid; " +
+  "setInterval(() => { if (Deno.ppid !== parent) stop(); }, 250); } " +
+  "clearTimeout(timer); if (d.ms !== undefined) timer = setTimeout(stop, d.ms); };";
+
+const postMessage = Worker.prototype.postMessage;
+
+/** Arms (with the ms left until the deadline) and pauses the watchdog. */
+export interface Watchdog {
+  arm(deadlineMs: number): void;
+  pause(): void;
+}
+
+/** Starts the watchdog thread (not yet armed). */
+export function createWatchdog(pyodide: PyodideAPI): Watchdog {
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  pyodide.setInterruptBuffer(interrupt);
+  const url = URL.createObjectURL(new Blob([SOURCE], { type: "application/javascript" }));
+  const thread = new Worker(url, { type: "module" });
+  const send = (message: unknown) => Reflect.apply(postMessage, thread, [message]);
+  let started = false;
+  return {
+    arm: (ms) => {
+      send(started ? { ms } : { buffer: interrupt.buffer, ms });
+      started = true;
+    },
+    pause: () => send({}),
+  };
+}
