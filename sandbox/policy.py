@@ -8,13 +8,18 @@ inside a string or a comment is not code, and ``evaluate`` is not ``eval``. They
 outside the allowlist, denied names (as a variable read, assigned or deleted, a function, class or
 parameter name, an ``import … as`` name; a method name is an attribute and may stay),
 denied attributes (``x.attr``, ``from m import attr``, ``getattr(x, "attr")``,
-``attrgetter("attr")``, class patterns in ``match``). Every violation is reported with its line
-(from 1) and column (from 0, in characters) and how to comply.
+``attrgetter("attr")`` and ``attrgetter(*["attr"])``, class patterns in ``match``, and fields of
+literal format strings: ``"{0.__self__}".format(x)``, ``Formatter().get_field("0.__self__", …)``,
+where every dunder is refused), and the functions that look attributes up by name used other than
+by a direct call (``g = getattr``, ``reduce(getattr, …)``, ``from operator import attrgetter as
+ag``). Every violation is reported with its line (from 1) and column (from 0, in characters) and
+how to comply.
 
 This is policy and defence in depth: code can still compute names at run time
 (``getattr(x, name)``). The zero-permission child process is the security boundary.
 """
 
+import _string
 import ast
 import re
 
@@ -22,6 +27,15 @@ MAX_LISTED = 50
 MAX_LISTED_CHARS = 1500  # a violation's message must stay under the relay's 4096 characters
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ATTRIBUTE_FUNCTIONS = {"getattr": 1, "setattr": 1, "delattr": 1, "hasattr": 1}
+# Functions that look attributes up by a name given as a string: only a direct call shows the name.
+_CALL_ONLY = {"getattr", "setattr", "delattr", "attrgetter", "methodcaller"}
+# Methods whose format string (receiver or first argument) may reach attributes: "{0.attr}".
+_FORMAT_RECEIVERS = {"format", "format_map"}
+_FORMAT_ARGUMENTS = {"format", "format_map", "vformat"}
+_CALL_ONLY_HINT = (
+    "call it directly, getattr(obj, \"name\") with the name written out, instead of passing it "
+    "around or renaming it"
+)
 
 _CODE_FROM_STRINGS = "write the code itself instead of building it from strings"
 _NAME_HINTS = {
@@ -63,6 +77,7 @@ class _Checker:
         self.denied_attributes = set(policy.get("denied_attributes") or [])
         self.violations = []
         self.methods = set()
+        self.called = set()
 
     # Positions -----------------------------------------------------------------------------
 
@@ -145,12 +160,43 @@ class _Checker:
             args = call.args[:1] if name == "methodcaller" else call.args
         else:
             return
-        for arg in args:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                for part in arg.value.split("."):
-                    self._attribute(part, arg.lineno, arg.col_offset,
-                                    f'attribute "{part}" is not allowed, not even by name in '
-                                    f"{name}()")
+        for arg in _literal_strings(args):
+            for part in arg.value.split("."):
+                self._attribute(part, arg.lineno, arg.col_offset,
+                                f'attribute "{part}" is not allowed, not even by name in '
+                                f"{name}()")
+
+    def _format_fields(self, call):
+        """``"{0.__self__}".format(x)`` and ``Formatter().get_field("0.__self__", …)``."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        receiver = func.value
+        if func.attr in _FORMAT_RECEIVERS and _is_text(receiver):
+            self._format_string(receiver, func.attr)
+        elif (func.attr in _FORMAT_ARGUMENTS and call.args and _is_text(call.args[0])
+              and _formats_its_argument(receiver, func.attr)):
+            self._format_string(call.args[0], func.attr)
+        elif func.attr == "get_field" and call.args and _is_text(call.args[0]):
+            self._field(call.args[0], call.args[0].value, "get_field")
+
+    def _format_string(self, node, how):
+        for field in _format_fields(node.value):
+            self._field(node, field, how)
+
+    def _field(self, node, field, how):
+        for part in _field_attributes(field):
+            if part in self.denied_attributes or (part.startswith("__") and part.endswith("__")):
+                self._add("attribute", node.lineno, node.col_offset,
+                          f'attribute "{part}" is not allowed, not even in a format field '
+                          f"({how})", _ATTRIBUTE_HINT)
+
+    def _call_only(self, name, node, called):
+        """``getattr`` and friends as a value (``g = getattr``, ``reduce(getattr, …)``)."""
+        if name in _CALL_ONLY and id(node) not in called:
+            rule = "name" if isinstance(node, ast.Name) else "attribute"
+            self._add(rule, node.lineno, node.col_offset,
+                      f'"{name}" may only be called directly', _CALL_ONLY_HINT)
 
     def _node(self, node):
         if isinstance(node, ast.Import):
@@ -169,12 +215,19 @@ class _Checker:
                     self._name(alias.name, node.lineno, node.col_offset)
                 if alias.asname:
                     self._name(alias.asname, node.lineno, node.col_offset)
+                    if alias.name in _CALL_ONLY and alias.asname != alias.name:
+                        self._add("name", node.lineno, node.col_offset,
+                                  f'"{alias.name}" may not be renamed', _CALL_ONLY_HINT)
         elif isinstance(node, ast.Name):
             self._name(node.id, node.lineno, node.col_offset)
+            if isinstance(node.ctx, ast.Load):
+                self._call_only(node.id, node, self.called)
         elif isinstance(node, ast.Attribute):
             # Point at the attribute itself, not at the start of the expression before the dot.
             self._attribute(node.attr, node.end_lineno,
                             node.end_col_offset - len(node.attr.encode("utf-8")))
+            if isinstance(node.ctx, ast.Load):
+                self._call_only(node.attr, node, self.called)
         elif isinstance(node, ast.arg):
             self._name(node.arg, node.lineno, node.col_offset)
         elif isinstance(node, ast.ClassDef):
@@ -191,7 +244,10 @@ class _Checker:
             for name in node.names:
                 self._name(name, node.lineno, node.col_offset)
         elif isinstance(node, ast.Call):
+            # Breadth first: a call is seen before the function it calls.
+            self.called.add(id(node.func))
             self._attribute_strings(node)
+            self._format_fields(node)
         elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
             self._name(node.name, node.lineno, node.col_offset)
         elif isinstance(node, ast.MatchMapping) and node.rest:
@@ -207,6 +263,52 @@ class _Checker:
             self._node(node)
         self.violations.sort(key=lambda v: (v["line"], v["col"], v["rule"], v["text"]))
         return self.violations
+
+
+def _is_text(node):
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _formats_its_argument(receiver, method):
+    """``str.format(text, …)``, ``Formatter().format(text, …)``, ``….vformat(text, …)``: the first
+    argument is a format string (``template.format(text)`` only formats ``text`` as data)."""
+    if method == "vformat" or (isinstance(receiver, ast.Name) and receiver.id == "str"):
+        return True
+    if not isinstance(receiver, ast.Call):
+        return False
+    func = receiver.func
+    return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) == "Formatter"
+
+
+def _literal_strings(args):
+    """The string constants among ``args``, also inside a starred literal: ``f(*["a", "b"])``."""
+    for arg in args:
+        if _is_text(arg):
+            yield arg
+        elif isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.List, ast.Tuple)):
+            yield from (item for item in arg.value.elts if _is_text(item))
+
+
+def _format_fields(text, depth=0):
+    """The field names of a format string, nested ones (``{0:{1.x}}``) included."""
+    try:
+        parsed = list(_string.formatter_parser(text))
+    except ValueError:
+        return  # not a valid format string: formatting it fails before any attribute is read
+    for _literal, field, spec, _conversion in parsed:
+        if field is not None:
+            yield field
+        if spec and depth < 2:
+            yield from _format_fields(spec, depth + 1)
+
+
+def _field_attributes(field):
+    """The attribute names a field reads: ``0.a[k].b`` reads ``a`` and ``b``."""
+    try:
+        _first, rest = _string.formatter_field_name_split(field)
+        return [key for is_attribute, key in rest if is_attribute]
+    except ValueError:
+        return []
 
 
 def _message(violations):

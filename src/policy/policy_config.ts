@@ -91,7 +91,8 @@ export const DEFAULT_DENIED_NAMES: readonly string[] = [
 
 /**
  * Attributes agent code may not touch: Python's introspection of classes, functions, frames and
- * code objects, and the names under which library modules keep `sys`, `os` and friends.
+ * code objects (and of modules: `inspect`'s functions that hand out modules and frames), and the
+ * names under which library modules keep `sys`, `os`, `inspect` and friends.
  */
 export const DEFAULT_DENIED_ATTRIBUTES: readonly string[] = [
   "__base__",
@@ -100,6 +101,7 @@ export const DEFAULT_DENIED_ATTRIBUTES: readonly string[] = [
   "__closure__",
   "__code__",
   "__dict__",
+  "__getattribute__",
   "__globals__",
   "__import__",
   "__loader__",
@@ -119,11 +121,20 @@ export const DEFAULT_DENIED_ATTRIBUTES: readonly string[] = [
   "gi_code",
   "gi_frame",
   "tb_frame",
+  "_getframe",
+  "currentframe",
+  "getclosurevars",
+  "getinnerframes",
+  "getmembers",
+  "getmembers_static",
+  "getmodule",
+  "getouterframes",
   "_os",
   "_sys",
   "builtins",
   "ctypes",
   "importlib",
+  "inspect",
   "js",
   "os",
   "pyodide",
