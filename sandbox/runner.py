@@ -111,6 +111,7 @@ def _make_tool(ref):
         fn.__qualname__ = label + suffix
         fn.__doc__ = ref["doc"]
         fn.__module__ = "tools"
+        fn._mcp_tool = label + suffix
     call.aio = aio
     signature = _signature(ref.get("signature"))
     if signature is not None:
@@ -193,6 +194,58 @@ class _UnavailableServer:
 
     def __repr__(self):
         return f"<tools.{self._ref['py_server']}: unavailable>"
+
+
+def _tool_help(fn):
+    """``help()`` of a tool function: its qualified name, signature and docstring."""
+    is_async = fn._mcp_tool.endswith(".aio")
+    head = f"{'async ' if is_async else ''}{fn._mcp_tool}{inspect.signature(fn)}"
+    doc = inspect.cleandoc(fn.__doc__ or "")
+    body = textwrap.indent(doc, "    ") if doc else "    (no description)"
+    return f"Help on tool {fn._mcp_tool}:\n\n{head}\n{body}\n"
+
+
+def _summary(fn):
+    lines = inspect.cleandoc(fn.__doc__ or "").splitlines()
+    return f"{fn._mcp_tool}{inspect.signature(fn)}\n    {lines[0] if lines else '(no description)'}"
+
+
+def _server_row(label, name, server):
+    if isinstance(server, _UnavailableServer):
+        return f"{label}.{name}: unavailable ({server._ref['unavailable']})"
+    return f"{label}.{name}: {', '.join(server.__dir__())}"
+
+
+def _namespace_help(namespace):
+    """``help()`` of ``tools`` (its servers) or of ``tools.<server>`` (its tools' signatures)."""
+    label = namespace._label
+    names = namespace.__dir__()
+    if namespace._kind == "server":
+        rows = [_server_row(label, name, getattr(namespace, name)) for name in names]
+        count = f"{len(names)} server{'' if len(names) == 1 else 's'}"
+        hint = "help(tools.<server>) lists a server's tools with their signatures."
+    else:
+        rows = [_summary(getattr(namespace, name)) for name in names]
+        count = f"{len(names)} tool{'' if len(names) == 1 else 's'}"
+        hint = f"help({label}.<tool>) shows a tool's whole docstring."
+    return f"Help on {label} ({count}):\n\n" + "\n".join(rows) + f"\n\n{hint}\n"
+
+
+def help(*args, **kwargs):  # noqa: A001 - replaces the builtin inside the program's namespace
+    """Shows the signature and docstring of a tool (or the tools of ``tools``/a server) at once;
+    anything else goes to Python's own ``help`` (pydoc)."""
+    if len(args) == 1 and not kwargs:
+        target = args[0]
+        if callable(target) and isinstance(getattr(target, "_mcp_tool", None), str):
+            print(_tool_help(target), end="")
+            return
+        if isinstance(target, _Namespace):
+            print(_namespace_help(target), end="")
+            return
+        if isinstance(target, _UnavailableServer):
+            print(f"{target!r}: {target._ref['unavailable']}")
+            return
+    builtins.help(*args, **kwargs)
 
 
 def build_tools(refs):
@@ -305,6 +358,7 @@ async def run(code, tools_json, result_limit, policy_json="null"):
         "__builtins__": builtins,
         "tools": build_tools(json.loads(tools_json)),
         "ToolError": ToolError,
+        "help": help,
     }
     try:
         compiled, has_value = _compile(code)
