@@ -13,6 +13,7 @@ import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
 import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
 import policySource from "./policy.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
+import toolsSource from "./tools.py" with { type: "text" };
 import { wasmModule } from "./wasm_module.js";
 
 const INDEX_URL = "/pyodide-embedded/";
@@ -71,11 +72,12 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
 }
 
 /**
- * Runs `policy.py` as the module `_mcp_policy` and `runner.py` as `_mcp_runner` (before a snapshot
- * is taken, so they are in it). The runner imports the policy checker.
+ * Runs `policy.py` as the module `_mcp_policy`, `tools.py` as `_mcp_tools` and `runner.py` as
+ * `_mcp_runner` (before a snapshot is taken, so they are in it). The runner imports the other two.
  */
 function installModules(pyodide: PyodideAPI): void {
   installModule(pyodide, "_mcp_policy", "<mcp-policy>", policySource);
+  installModule(pyodide, "_mcp_tools", "<mcp-tools>", toolsSource);
   installModule(pyodide, "_mcp_runner", "<mcp-runner>", runnerSource);
 }
 

@@ -25,6 +25,7 @@ const INCLUDE = [
   "deno.json",
   "sandbox/worker.ts",
   "sandbox/runner.py",
+  "sandbox/tools.py",
   "sandbox/policy.py",
   "sandbox/pyodide_loader.ts",
 ];

@@ -88,7 +88,14 @@ export async function emptyDir(config: SandboxConfig): Promise<string> {
 async function snapshotKey(): Promise<string> {
   const imports = JSON.parse(await Deno.readTextFile(projectPath("deno.json"))).imports ?? {};
   const parts = [Deno.version.deno, String(imports.pyodide)];
-  for (const file of ["sandbox/runner.py", "sandbox/policy.py", "sandbox/pyodide_loader.ts"]) {
+  for (
+    const file of [
+      "sandbox/runner.py",
+      "sandbox/tools.py",
+      "sandbox/policy.py",
+      "sandbox/pyodide_loader.ts",
+    ]
+  ) {
     parts.push(await Deno.readTextFile(projectPath(file)));
   }
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));

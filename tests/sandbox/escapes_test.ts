@@ -184,6 +184,11 @@ const attempts: Attempt[] = [
     code: "import js\njs.console.log('noise')\n'fine'",
     check: (r) => assert.equal(r.result, "fine"),
   },
+  {
+    name: "the working directory tells nothing",
+    code: js("const p = await import('node:process'); return [Deno.cwd(), p.default.cwd()];"),
+    check: (r) => assert.deepEqual(r.result, ["/", "/"]),
+  },
   { name: "os._exit", code: "import os\nos._exit(1)", check: (r) => assert.equal(r.ok, false) },
   {
     name: "Deno.exit",
