@@ -27,6 +27,14 @@ const TOOLS: ToolRef[] = [
     signature: "(*, path: str) -> dict",
   },
   { server: "memory", tool: "read_graph", py_server: "memory", py_name: "read_graph", doc: "" },
+  {
+    server: "broken",
+    tool: "",
+    py_server: "broken",
+    py_name: "",
+    doc: "",
+    unavailable: 'Upstream "broken" is unavailable: it exited with code 1',
+  },
 ];
 
 const dispatcher: ToolDispatcher = {
@@ -91,10 +99,19 @@ Deno.test({
         const r = await run("help(tools)");
         assert.equal(
           r.stdout,
-          "Help on tools (2 servers):\n\n" +
+          "Help on tools (3 servers):\n\n" +
+            'tools.broken: unavailable (Upstream "broken" is unavailable: it exited with code 1)\n' +
             "tools.files: read_file, stat\n" +
             "tools.memory: read_graph\n\n" +
             "help(tools.<server>) lists a server's tools with their signatures.\n",
+        );
+      });
+
+      await t.step("an unavailable server says why", async () => {
+        const r = await run("help(tools.broken)");
+        assert.equal(
+          r.stdout,
+          '<tools.broken: unavailable>: Upstream "broken" is unavailable: it exited with code 1\n',
         );
       });
 
