@@ -19,7 +19,7 @@ export function projectPath(relative: string): string {
 /** Where `deno task compile` puts the snapshot it embeds in the binary (relative to the project). */
 export const EMBEDDED_SNAPSHOT = "build/pyodide-snapshot.bin";
 
-/** The cache directory (snapshot, the children's empty working directory). */
+/** The cache directory (the snapshot, the children's Deno data folder). */
 export function cacheDir(config: SandboxConfig): string {
   if (config.cache_dir) return config.cache_dir;
   // The binary's own files are read-only: use a real directory outside it.
