@@ -27,12 +27,13 @@ const DATABASES_AS_FOLDERS = [
 const prepared = new Set<string>();
 
 /**
- * The children's Deno folder under `cacheDir`, prepared on first use (idempotent, safe when several
- * hosts share the cache). Throws with a sentence naming the folder when it cannot be prepared.
+ * The children's Deno folder under `cacheDir`, prepared on first use and again whenever it was
+ * removed since (idempotent, safe when several hosts share the cache). Throws with a sentence
+ * naming the folder when it cannot be prepared.
  */
 export function sandboxDenoDir(cacheDir: string): string {
   const dir = `${cacheDir}/sandbox-deno`;
-  if (prepared.has(dir)) return dir;
+  if (prepared.has(dir) && isFile(`${dir}/location_data`)) return dir;
   try {
     Deno.mkdirSync(dir, { recursive: true });
     for (const name of FOLDERS_AS_FILES) ensureKind(`${dir}/${name}`, "file");
@@ -68,6 +69,14 @@ function hostNpmCache(): string | undefined {
   // <DENO_DIR>/npm/<registry host>/pyodide/<version>/pyodide.mjs
   const parts = decodeURIComponent(url.pathname).split("/");
   return parts.at(-5) === "npm" ? parts.slice(0, -4).join("/") : undefined;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 function ensureKind(path: string, kind: "file" | "directory"): void {
