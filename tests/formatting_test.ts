@@ -7,14 +7,12 @@ import { countTokens } from "gpt-tokenizer";
 import type { ServerSummary } from "../src/broker/broker.ts";
 import { assignIdentifiers, pythonIdentifier } from "../src/broker/names.ts";
 import {
-  isDeprecated,
-  lineSummary,
-  renderLine,
   renderStub,
   returnShape,
   type StubTool,
   UNTYPED_RETURN,
 } from "../src/formatting/python_stub.ts";
+import { isDeprecated, lineSummary, renderLine } from "../src/formatting/search_line.ts";
 import { APPROVAL_SENTENCE, executeCodeDescription } from "../src/formatting/tool_index.ts";
 
 const opts = { pyName: "f", pyServer: "s" };

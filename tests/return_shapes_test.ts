@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { ConfigSchema } from "../src/config.ts";
 import { Broker, type CatalogEntry } from "../src/broker/broker.ts";
 import { mapToolResult } from "../src/broker/result_mapping.ts";
-import { lineReturn, UNTYPED_RETURN } from "../src/formatting/python_stub.ts";
+import { UNTYPED_RETURN } from "../src/formatting/python_stub.ts";
+import { lineReturn } from "../src/formatting/search_line.ts";
 import { mismatch, parseShape } from "./support/shape.ts";
 import { allUpstreams } from "./support/upstreams.ts";
 

@@ -6,9 +6,19 @@
  * that says what Python receives when there is no `outputSchema`. The same text is what `help()`
  * prints inside the sandbox. Also the one-line form `search_tools` shows.
  */
+import {
+  asObject,
+  firstSentence,
+  IDENTIFIER,
+  type JsonSchema,
+  oneLine,
+  pyLiteral,
+  pyType,
+  returnShape,
+  withNone,
+} from "./python_types.ts";
 
-/** A JSON Schema, loosely typed (upstream schemas are arbitrary). */
-export type JsonSchema = Record<string, unknown> | boolean | undefined;
+export { type JsonSchema, pyLiteral, pyType, returnShape } from "./python_types.ts";
 
 /** The parts of an MCP tool the stub needs. */
 export interface StubTool {
@@ -43,8 +53,6 @@ export const APPROVAL_MARK = "# needs approval";
 const APPROVAL_DOC = "Needs approval: a person is asked before each call; when they refuse, the " +
   "call is not made and ToolError is raised with code APPROVAL_DENIED.";
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const MAX_DEPTH = 3;
 /** Longest return shape in a stub's signature; deeper levels become `dict` until it fits. */
 const RETURN_CHARS = 160;
 /** What Python receives from a tool without an `outputSchema` (see `src/broker/result_mapping.ts`). */
@@ -131,188 +139,6 @@ export function renderSummary(tool: StubTool, options: StubOptions): string {
   return `def ${options.pyName}${stub.signature}: ...${mark}${comment}`;
 }
 
-/** Options for {@link renderLine}. */
-export interface LineOptions {
-  /** Python identifier of the function. */
-  pyName: string;
-  /** Leave the return shape out (the server's header states it). */
-  omitReturn?: boolean;
-  /** Add the short summary (a deprecated tool always gets its note). */
-  summary?: boolean;
-  /** A person must approve each call: the line says `# needs approval`. */
-  needsApproval?: boolean;
-}
-
-/** Longest return shape on a search line. */
-const LINE_RETURN_CHARS = 60;
-/** Longest summary on a search line, in characters. */
-const LINE_SUMMARY_CHARS = 60;
-
-/**
- * One compact line for `search_tools`: `name(path: str, head: int=None) -> {"content": str} #
- * summary`. Keyword-only is implied (every tool is called with keywords); a deprecated tool's
- * summary is its deprecation note.
- */
-export function renderLine(tool: StubTool, options: LineOptions): string {
-  const input = asObject(tool.inputSchema);
-  const properties = asObject(input.properties);
-  const required = new Set(Array.isArray(input.required) ? input.required.map(String) : []);
-  const names = Object.keys(properties);
-  const params = [...names.filter((n) => required.has(n)), ...names.filter((n) => !required.has(n))]
-    .map((name) => {
-      const schema = asObject(properties[name]);
-      const label = IDENTIFIER.test(name) ? name : JSON.stringify(name);
-      if (required.has(name)) return `${label}: ${pyType(schema, 0)}`;
-      const fallback = schema.default !== undefined ? pyLiteral(schema.default) : "None";
-      return `${label}: ${pyType(schema, 0)}=${fallback}`;
-    });
-  const returns = options.omitReturn ? "" : ` -> ${lineReturn(tool)}`;
-  const summary = deprecationNote(tool) ?? (options.summary ? lineSummary(tool) : "");
-  const note = [options.needsApproval ? APPROVAL_MARK.slice(2) : "", summary].filter(Boolean)
-    .join("; ");
-  return `${options.pyName}(${params.join(", ")})${returns}${note ? ` # ${note}` : ""}`;
-}
-
-/**
- * The summary a search line may carry: the first sentence up to its first clause (`Read the
- * complete contents of a file`, not `… from the file system as text`), at most 60 characters.
- */
-export function lineSummary(tool: StubTool): string {
-  let text = firstSentence(tool.description ?? "").replace(/[.!?…]$/, "");
-  const clause = text.slice(12).search(/[,;:(]| (?:in|from|with|that|which|using|by) /);
-  if (clause >= 0) text = text.slice(0, clause + 12);
-  if (text.length > LINE_SUMMARY_CHARS) {
-    text = text.slice(0, text.lastIndexOf(" ", LINE_SUMMARY_CHARS));
-  }
-  return text.replace(/[\s,;:]+$/, "");
-}
-
-/** The return shape as a search line shows it (`Any` without an `outputSchema`). */
-export function lineReturn(tool: StubTool): string {
-  return tool.outputSchema ? returnShape(tool.outputSchema, LINE_RETURN_CHARS) : "Any";
-}
-
-/** Whether the tool says it is deprecated (MCP has no flag for it; descriptions say so). */
-export function isDeprecated(tool: StubTool): boolean {
-  return /\bdeprecated\b/i.test(
-    `${(tool as { title?: string }).title ?? ""} ${tool.description ?? ""}`,
-  );
-}
-
-/** `deprecated: use read_text_file instead` for a deprecated tool, else undefined. */
-function deprecationNote(tool: StubTool): string | undefined {
-  if (!isDeprecated(tool)) return undefined;
-  const after = oneLine(tool.description ?? "").match(/\bdeprecated\b[.:,;]?\s*([^.]*)/i)?.[1];
-  return `deprecated${after ? `: ${after.charAt(0).toLowerCase()}${after.slice(1)}` : ""}`;
-}
-
-/**
- * The shape of what a tool with this `outputSchema` returns, as a Python expression: objects as
- * `{"key": type}` (a key that may be missing as `"key?"`), arrays as `list[...]`, nested as deep as
- * fits in `maxChars`, deeper objects as `dict`.
- */
-export function returnShape(schema: JsonSchema, maxChars: number): string {
-  const root = asObject(schema);
-  for (let levels = 3; levels > 0; levels--) {
-    const text = shapeOf(root, levels, 0);
-    if (text.length <= maxChars) return text;
-  }
-  return shapeOf(root, 0, 0);
-}
-
-function shapeOf(schema: Record<string, unknown>, levels: number, depth: number): string {
-  if (depth > MAX_DEPTH + 3) return "Any";
-  const properties = asObject(schema.properties);
-  const keys = Object.keys(properties);
-  const isObject = schema.type === "object" || (schema.type === undefined && keys.length > 0);
-  if (isObject && keys.length && schema.enum === undefined && schema.const === undefined) {
-    if (levels <= 0) return "dict";
-    const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
-    const fields = keys.map((key) =>
-      `${JSON.stringify(required.has(key) ? key : `${key}?`)}: ${
-        shapeOf(asObject(properties[key]), levels - 1, depth + 1)
-      }`
-    );
-    return `{${fields.join(", ")}}`;
-  }
-  const variants = (schema.anyOf ?? schema.oneOf) as unknown;
-  if (Array.isArray(variants) && variants.length && schema.enum === undefined) {
-    return unionShapes(variants.map((v) => shapeOf(asObject(v), levels, depth + 1)));
-  }
-  if (Array.isArray(schema.type)) {
-    return unionShapes(schema.type.map((t) => shapeOf({ ...schema, type: t }, levels, depth)));
-  }
-  if (schema.type === "array") {
-    const items = asObject(schema.items);
-    return Object.keys(items).length ? `list[${shapeOf(items, levels, depth + 1)}]` : "list";
-  }
-  return pyType(schema, 0);
-}
-
-function unionShapes(shapes: string[]): string {
-  const unique = [...new Set(shapes)];
-  return unique.includes("Any") ? "Any" : unique.join(" | ");
-}
-
-/** The Python type annotation for a JSON Schema. */
-export function pyType(schema: Record<string, unknown>, depth: number): string {
-  if (depth > MAX_DEPTH) return "Any";
-  if (Array.isArray(schema.enum) && schema.enum.length) {
-    return `Literal[${schema.enum.map(pyLiteral).join(", ")}]`;
-  }
-  if (schema.const !== undefined) return `Literal[${pyLiteral(schema.const)}]`;
-  const variants = (schema.anyOf ?? schema.oneOf) as unknown;
-  if (Array.isArray(variants) && variants.length) {
-    return union(variants.map((v) => pyType(asObject(v), depth + 1)));
-  }
-  if (Array.isArray(schema.allOf) && schema.allOf.length === 1) {
-    return pyType(asObject(schema.allOf[0]), depth + 1);
-  }
-  const type = schema.type;
-  if (Array.isArray(type)) return union(type.map((t) => pyType({ ...schema, type: t }, depth)));
-  switch (type) {
-    case "string":
-      return "str";
-    case "integer":
-      return "int";
-    case "number":
-      return "float";
-    case "boolean":
-      return "bool";
-    case "null":
-      return "None";
-    case "array": {
-      const items = asObject(schema.items);
-      return Object.keys(items).length ? `list[${pyType(items, depth + 1)}]` : "list";
-    }
-    case "object": {
-      const extra = schema.additionalProperties;
-      if (!schema.properties && extra && typeof extra === "object") {
-        return `dict[str, ${pyType(asObject(extra), depth + 1)}]`;
-      }
-      return "dict";
-    }
-  }
-  if (schema.properties) return "dict";
-  return "Any";
-}
-
-/** A JSON value as a Python literal. */
-export function pyLiteral(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "None";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(pyLiteral).join(", ")}]`;
-  if (typeof value === "object") {
-    return `{${
-      Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyLiteral(v)}`).join(", ")
-    }}`;
-  }
-  return "None";
-}
-
 function argDoc(
   name: string,
   schema: Record<string, unknown>,
@@ -348,33 +174,6 @@ function objectKeysDoc(schema: Record<string, unknown>, pad: string, depth: numb
     lines.push(...objectKeysDoc(sub, pad + "        ", depth + 1));
   }
   return lines;
-}
-
-function union(types: string[]): string {
-  const unique = [...new Set(types.flatMap((t) => t.split(" | ")))];
-  if (unique.includes("Any")) return "Any";
-  return unique.join(" | ");
-}
-
-function withNone(type: string): string {
-  return type === "Any" || type.split(" | ").includes("None") ? type : `${type} | None`;
-}
-
-function asObject(value: unknown): Record<string, unknown> {
-  return value && typeof value === "object" && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : {};
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-function firstSentence(text: string): string {
-  const line = oneLine(text);
-  const end = line.search(/[.!?](\s|$)/);
-  const sentence = end >= 0 ? line.slice(0, end + 1) : line;
-  return sentence.length > 120 ? sentence.slice(0, 117) + "…" : sentence;
 }
 
 function indent(text: string, pad: string): string {

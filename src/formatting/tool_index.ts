@@ -5,7 +5,7 @@
  * rendering of `search_tools` results at three levels of detail.
  */
 import type { CatalogEntry, ServerSummary } from "../broker/broker.ts";
-import { isDeprecated, lineReturn, lineSummary, renderLine } from "./python_stub.ts";
+import { isDeprecated, lineReturn, lineSummary, renderLine } from "./search_line.ts";
 
 /** How much of a tool `search_tools` shows. */
 export type Detail = "names" | "signatures" | "full";
