@@ -163,8 +163,8 @@ Deno.test({
       try {
         const { tools } = await server.client.listTools();
         const description = tools.find((x) => x.name === "execute_code")!.description!;
-        assert.match(description, /- mute_sse: unavailable/);
-        assert.match(description, /- mute_http: unavailable/);
+        assert.match(description, /\nmute_sse: unavailable/);
+        assert.match(description, /\nmute_http: unavailable/);
         assert.match(server.stderr(), /"mute_sse" is unavailable: .*no answer within 1000 ms/);
         assert.match(server.stderr(), /"mute_http" is unavailable: .*Request timed out/);
       } finally {

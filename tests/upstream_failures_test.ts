@@ -145,8 +145,8 @@ Deno.test({
         );
         const { tools } = await server.client.listTools();
         const description = tools.find((x) => x.name === "execute_code")!.description!;
-        assert.match(description, /- missing: unavailable \(/);
-        assert.match(description, /- noisy: unavailable \(/);
+        assert.match(description, /\nmissing: unavailable \(/);
+        assert.match(description, /\nnoisy: unavailable \(/);
       });
 
       await t.step("Python gets ToolError UPSTREAM_UNAVAILABLE with that reason", async () => {
