@@ -15,6 +15,8 @@ import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
+import { sandboxChecker } from "./src/skills/skill_checker.ts";
+import { SkillStore } from "./src/skills/skill_store.ts";
 import { InFlight } from "./src/server/in_flight.ts";
 import { createServer, SERVER_VERSION } from "./src/server/server.ts";
 import { BoundedStdioServerTransport } from "./src/server/stdio_transport.ts";
@@ -53,6 +55,8 @@ interface Runtime {
   /** The tool calls being answered (shutdown answers them before closing transports). */
   inFlight: InFlight;
   newServer: () => McpServer;
+  /** The saved skills folder. */
+  skills: SkillStore;
 }
 
 /** How long shutdown waits for in-flight tool calls to be answered. */
@@ -159,10 +163,24 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
     return 1;
   }
   const executor = created.executor;
+  const skills = new SkillStore({
+    dir: config.skills.dir,
+    policy: config.policy,
+    check: sandboxChecker(executor),
+  });
+  executor.useSkills(() => skills.forRun());
+  await skills.start();
   const inFlight = new InFlight();
   const newServer = () =>
-    createServer({ executor, broker, agent: config.agent, approval: config.approval, inFlight });
-  return { config, configPath, executor, broker, inFlight, newServer };
+    createServer({
+      executor,
+      broker,
+      agent: config.agent,
+      approval: config.approval,
+      inFlight,
+      skills,
+    });
+  return { config, configPath, executor, broker, inFlight, newServer, skills };
 }
 
 /** Serves Streamable HTTP until a signal arrives. */
@@ -225,6 +243,7 @@ async function answerInFlight(runtime: Runtime): Promise<void> {
 
 /** Closes the sandbox pool and the upstream connections. */
 async function closeRuntime(runtime: Runtime): Promise<void> {
+  runtime.skills.close();
   await Promise.all([runtime.executor.close(), runtime.broker.close()]);
 }
 

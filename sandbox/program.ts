@@ -8,6 +8,7 @@ import type {
   ChildRunResult,
   RunError,
   RunPolicy,
+  SkillSource,
   ToolRef,
 } from "../src/relay/protocol.ts";
 import { parseJson, stringify, stringSlice } from "./primordials.ts";
@@ -22,6 +23,7 @@ export async function execute(
   code: string,
   tools: ToolRef[],
   policy: RunPolicy | null,
+  skills: SkillSource[] = [],
 ): Promise<Outcome> {
   let outcome: Outcome & { result_json?: string };
   try {
@@ -30,9 +32,10 @@ export async function execute(
       _tools: stringify(tools),
       _limit: limits.result_bytes,
       _policy: stringify(policy),
+      _skills: stringify(skills),
     });
     const text: string = await pyodide.runPythonAsync(
-      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy)",
+      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, _skills)",
       { globals },
     );
     globals.destroy();

@@ -14,6 +14,7 @@ import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
 import policySource from "./policy.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
 import toolsSource from "./tools.py" with { type: "text" };
+import skillsSource from "./skills.py" with { type: "text" };
 import { wasmModule } from "./wasm_module.js";
 
 const INDEX_URL = "/pyodide-embedded/";
@@ -72,12 +73,14 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
 }
 
 /**
- * Runs `policy.py` as the module `_mcp_policy`, `tools.py` as `_mcp_tools` and `runner.py` as
- * `_mcp_runner` (before a snapshot is taken, so they are in it). The runner imports the other two.
+ * Runs `policy.py` as the module `_mcp_policy`, `tools.py` as `_mcp_tools`, `skills.py` as
+ * `_mcp_skills` and `runner.py` as `_mcp_runner` (before a snapshot is taken, so they are in it).
+ * The runner imports the other three.
  */
 function installModules(pyodide: PyodideAPI): void {
   installModule(pyodide, "_mcp_policy", "<mcp-policy>", policySource);
   installModule(pyodide, "_mcp_tools", "<mcp-tools>", toolsSource);
+  installModule(pyodide, "_mcp_skills", "<mcp-skills>", skillsSource);
   installModule(pyodide, "_mcp_runner", "<mcp-runner>", runnerSource);
 }
 

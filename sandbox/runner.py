@@ -33,11 +33,12 @@ import tokenize  # noqa: F401
 import typing  # noqa: F401
 
 import _mcp_policy  # sandbox/policy.py, installed before this module
+import _mcp_skills  # sandbox/skills.py
 from _mcp_tools import ToolCallLimitExceeded, ToolError, build_tools, help  # sandbox/tools.py
 
 CODE_FILENAME = "<code>"
 _LAST = "__mcp_last_value__"
-_INTERNAL_FILES = ("<mcp-runner>", "<mcp-tools>", "<exec>")
+_INTERNAL_FILES = ("<mcp-runner>", "<mcp-tools>", "<mcp-skills>", "<exec>")
 _INTERNAL_DIRS = ("/_pyodide/", "/pyodide/", "<frozen ")
 
 
@@ -121,8 +122,11 @@ def _flush():
             pass
 
 
-async def run(code, tools_json, result_limit, policy_json="null"):
+async def run(code, tools_json, result_limit, policy_json="null", skills_json="[]"):
     """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``.
+
+    ``skills_json`` holds the saved skills' sources (``[{name, code, invalid?}]``): the global
+    ``skills`` checks and loads one when the program first uses it.
 
     With a policy (``policy_json`` not ``null``), code that breaks it is refused before any of it
     runs: a POLICY_VIOLATION listing every violation.
@@ -133,10 +137,12 @@ async def run(code, tools_json, result_limit, policy_json="null"):
         if refused is not None:
             return json.dumps(refused)
     linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
+    tools = build_tools(json.loads(tools_json))
     namespace = {
         "__name__": "__main__",
         "__builtins__": builtins,
-        "tools": build_tools(json.loads(tools_json)),
+        "tools": tools,
+        "skills": _mcp_skills.build(json.loads(skills_json), policy, tools, ToolError),
         "ToolError": ToolError,
         "help": help,
     }

@@ -15,6 +15,7 @@ import type {
   ChildRunResult,
   HostMessage,
   RunPolicy,
+  SkillSource,
   ToolRef,
 } from "../src/relay/protocol.ts";
 import { ByteReader } from "./byte_reader.ts";
@@ -128,7 +129,13 @@ async function serve(): Promise<never> {
   watchdog.arm(run.deadline_ms ?? 2 ** 31 - 1);
   const policy: RunPolicy | null = run.policy ?? null;
   const tools: ToolRef[] = run.tools;
-  finish(relay, runId, output, await execute(pyodide, init.limits, run.code, tools, policy));
+  const skills: SkillSource[] = run.skills ?? [];
+  finish(
+    relay,
+    runId,
+    output,
+    await execute(pyodide, init.limits, run.code, tools, policy, skills),
+  );
 }
 
 async function main(): Promise<never> {

@@ -12,6 +12,7 @@ import { AgentConfigSchema } from "./agent/agent_config.ts";
 import { ApprovalConfigSchema, ApproveSchema } from "./approval/approval_config.ts";
 import { HttpConfigSchema } from "./http/http_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
+import { SkillsConfigSchema } from "./skills/skills_config.ts";
 
 const MiB = 1024 * 1024;
 
@@ -112,6 +113,7 @@ export const ConfigSchema = z.object({
   policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({})),
   http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
   approval: ApprovalConfigSchema.default(() => ApprovalConfigSchema.parse({})),
+  skills: SkillsConfigSchema.default(() => SkillsConfigSchema.parse({})),
 }).strict();
 
 /** The configuration with defaults applied. */
@@ -184,8 +186,8 @@ export function parseConfig(
 }
 
 /**
- * Relative `workspace`, server `cwd`, `sandbox.cache_dir` and `approval.audit_log` are relative to
- * the file's folder.
+ * Relative `workspace`, server `cwd`, `sandbox.cache_dir`, `approval.audit_log` and `skills.dir` are
+ * relative to the file's folder.
  */
 function resolvePaths(config: Config, configDir: string): Config {
   const servers = Object.fromEntries(
@@ -203,6 +205,7 @@ function resolvePaths(config: Config, configDir: string): Config {
     sandbox: config.sandbox.cache_dir
       ? { ...config.sandbox, cache_dir: resolve(configDir, config.sandbox.cache_dir) }
       : config.sandbox,
+    skills: { ...config.skills, dir: resolve(configDir, config.skills.dir) },
     approval: config.approval.audit_log
       ? { ...config.approval, audit_log: resolve(configDir, config.approval.audit_log) }
       : config.approval,

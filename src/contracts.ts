@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   "RESULT_TOO_LARGE",
   "INVALID_RESULT",
   "APPROVAL_DENIED",
+  "ALREADY_EXISTS",
 ] as const;
 
 /** One error code (see {@link ERROR_CODES}). */
@@ -154,6 +155,16 @@ export const ToolRefSchema = z.object({
 
 /** A tool the Python code may call. */
 export type ToolRef = z.infer<typeof ToolRefSchema>;
+
+/** A saved skill as a run receives it: its source, or why the host found it invalid. */
+export const SkillSourceSchema = z.object({
+  name: z.string().describe("The skill's name (its file is `<name>.py`)."),
+  code: z.string().describe("The module's source."),
+  invalid: z.string().optional().describe("Why the skill cannot be used (it is never run)."),
+});
+
+/** A saved skill as a run receives it. */
+export type SkillSource = z.infer<typeof SkillSourceSchema>;
 
 /** The key of a tool in maps by server and tool name. */
 export function toolKey(server: string, tool: string): string {

@@ -45,6 +45,7 @@ export {
   LoggingMessageNotificationSchema,
   McpError,
   SetLevelRequestSchema,
+  ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";

@@ -50,7 +50,10 @@ Deno.test("HTTP: sessions, tools, execute_code, logging, DELETE and shutdown", o
       assert.ok(a.transport.sessionId && b.transport.sessionId);
       assert.notEqual(a.transport.sessionId, b.transport.sessionId);
       const names = (await a.client.listTools()).tools.map((tool) => tool.name).sort();
-      assert.deepEqual(names.filter((n) => n !== "run_agent"), ["execute_code", "search_tools"]);
+      assert.deepEqual(names.filter((n) => n !== "run_agent" && n !== "save_skill"), [
+        "execute_code",
+        "search_tools",
+      ]);
       await b.client.ping();
     });
     await t.step("execute_code over HTTP, with log notifications at the chosen level", async () => {

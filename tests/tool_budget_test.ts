@@ -72,7 +72,7 @@ Deno.test("tool list: the committed configuration's tools fit 350 tokens with ro
     ...reserved.map((r) => `reserved for ${r.feature}: ${r.tokens}`),
   ].join("\n");
   assert.ok(total <= BUDGET, `${total} tokens > ${BUDGET}:\n${breakdown}`);
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["execute_code", "search_tools"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["execute_code", "save_skill", "search_tools"]);
 });
 
 Deno.test("tool list: the index keeps how paths work and points to search_tools for the rest", async () => {

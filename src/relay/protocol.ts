@@ -8,13 +8,14 @@
 import { z } from "zod";
 import {
   RunErrorSchema,
+  type SkillSource,
   type ToolErrorCode,
   type ToolOutcome,
   type ToolRef,
 } from "../contracts.ts";
 
 // The sandbox imports these through this module (types only).
-export type { RunError, ToolRef } from "../contracts.ts";
+export type { RunError, SkillSource, ToolRef } from "../contracts.ts";
 
 /** Longest line the host accepts from a child, newline excluded. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -82,6 +83,8 @@ export type HostMessage =
     code: string;
     tools: ToolRef[];
     policy: RunPolicy | null;
+    /** The saved skills' sources: the global `skills` checks and loads one on first use. */
+    skills?: SkillSource[];
     /** After this many ms the child interrupts Python (KeyboardInterrupt → TIMEOUT, output kept). */
     deadline_ms?: number;
   }

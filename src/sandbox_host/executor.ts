@@ -6,7 +6,7 @@
  * running and waiting execution with SHUTTING_DOWN before the children are killed. Always
  * resolves to an {@link ExecResult}, never throws.
  */
-import type { ErrorCode, ExecResult, RunError, ToolDispatcher } from "../contracts.ts";
+import type { ErrorCode, ExecResult, RunError, SkillSource, ToolDispatcher } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
 import { defaultPolicy, type PolicyConfig } from "../policy/policy_config.ts";
 import { checkSize, policyError } from "../policy/size_check.ts";
@@ -35,6 +35,8 @@ export interface ExecutorOptions {
   dispatcher?: ToolDispatcher;
   /** The guardrail policy (default: {@link defaultPolicy}, everything on). */
   policy?: PolicyConfig;
+  /** The saved skills sent with every program (default: none). */
+  skills?: () => Promise<SkillSource[]>;
 }
 
 const NO_TOOLS: ToolDispatcher = {
@@ -50,6 +52,7 @@ export class Executor {
   /** The budget of all children's resident memory together, in MB. */
   readonly totalRssMb: number;
   #dispatcher: ToolDispatcher;
+  #skills: () => Promise<SkillSource[]>;
   #admission: Admission;
   #memory: MemoryWatch;
   #running = new Map<Run, SandboxChild>();
@@ -63,6 +66,7 @@ export class Executor {
     this.config = config;
     this.pool = pool;
     this.#dispatcher = options.dispatcher;
+    this.#skills = options.skills;
     this.policy = options.policy;
     this.totalRssMb = options.totalRssMb;
     this.#admission = new Admission(config.max_concurrent);
@@ -94,9 +98,15 @@ export class Executor {
     const executor = new Executor(config, pool, {
       dispatcher: options.dispatcher ?? NO_TOOLS,
       policy: options.policy ?? defaultPolicy(),
+      skills: options.skills ?? (() => Promise.resolve([])),
       totalRssMb,
     });
     return { ok: true, executor };
+  }
+
+  /** Sets where the saved skills sent with every program come from. */
+  useSkills(skills: () => Promise<SkillSource[]>): void {
+    this.#skills = skills;
   }
 
   /** Executions running now. */
@@ -119,7 +129,7 @@ export class Executor {
   async #execute(code: string, options: ExecuteOptions): Promise<ExecResult> {
     const started = performance.now();
     if (this.#closing) return failure(SHUTTING_DOWN, started);
-    if (this.policy.enabled) {
+    if (this.policy.enabled && !options.hostProgram) {
       // Size is checked here, before any child is used; imports and names in the child.
       const violations = checkSize(code, this.policy);
       if (violations.length) return failure(policyError(violations), started);
@@ -127,7 +137,8 @@ export class Executor {
     const admitted = await this.#admission.enter(this.config.queue_timeout_ms, options.signal);
     if (!admitted.ok) return failure(this.#refusal(admitted.reason), started);
     try {
-      return await this.#run(code, options, started);
+      const skills = options.hostProgram ? [] : await this.#skills().catch(() => []);
+      return await this.#run(code, { ...options, skills }, started);
     } finally {
       admitted.release();
     }

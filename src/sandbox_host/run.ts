@@ -8,6 +8,7 @@ import {
   type CallContext,
   type ErrorCode,
   type ExecResult,
+  type SkillSource,
   type ToolCallRecord,
   type ToolDispatcher,
   type ToolErrorCode,
@@ -51,6 +52,10 @@ export interface RunOptions {
   dispatcher?: ToolDispatcher;
   /** The execution's id (default: a fresh UUID). */
   executionId?: string;
+  /** The saved skills sent with the program (the executor fills them in). */
+  skills?: SkillSource[];
+  /** A program the host wrote itself (checking skills): no policy, no size check, no skills. */
+  hostProgram?: boolean;
 }
 
 type ToolCall = Extract<ChildMessage, { type: "tool_call" }>;
@@ -100,7 +105,8 @@ export class Run {
       id: this.#executionId,
       code,
       tools,
-      policy: runPolicy(policy),
+      policy: options.hostProgram ? null : runPolicy(policy),
+      ...(options.skills?.length ? { skills: options.skills } : {}),
       deadline_ms: timeout,
     });
     return result;

@@ -93,6 +93,7 @@ async function snapshotKey(): Promise<string> {
       "sandbox/runner.py",
       "sandbox/tools.py",
       "sandbox/policy.py",
+      "sandbox/skills.py",
       "sandbox/pyodide_loader.ts",
     ]
   ) {

@@ -22,6 +22,9 @@ import { sessionLogger } from "./mcp_logging.ts";
 import { listed } from "./listed_schema.ts";
 import { resultText } from "./result_text.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
+import { followSkills, registerSaveSkill, skillMatches } from "./skills_tool.ts";
+import type { SkillStore } from "../skills/skill_store.ts";
+import type { SkillSummary } from "../skills/skill_index.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 
 /** Version reported to clients. */
@@ -43,6 +46,8 @@ export interface ServerOptions {
   approval?: ApprovalConfig;
   /** Counts the calls being answered, for shutdown (one per process; default: this server's). */
   inFlight?: InFlight;
+  /** The saved skills (`save_skill`, the index, search); none when absent. */
+  skills?: SkillStore;
 }
 
 /** Arguments of `execute_code`. */
@@ -83,14 +88,25 @@ export function createServer(options: ServerOptions): McpServer {
     limit: z.number().int().min(1).max(100).optional(),
   });
   const broker = options.broker;
-  server.registerTool(
+  const describe = (skills: SkillSummary[]) =>
+    executeCodeDescription(broker?.servers() ?? [], {
+      hidden: deprecatedTools(broker?.entries ?? []),
+      approvals: broker?.entries.some((e) => e.ref.needs_approval),
+      skills,
+    });
+  const description = options.skills
+    ? followSkills(
+      server,
+      options.skills,
+      describe,
+      (text) => executeTool.update({ description: text }),
+    )
+    : describe([]);
+  const executeTool = server.registerTool(
     "execute_code",
     {
       title: "Execute Python code",
-      description: executeCodeDescription(broker?.servers() ?? [], {
-        hidden: deprecatedTools(broker?.entries ?? []),
-        approvals: broker?.entries.some((e) => e.ref.needs_approval),
-      }),
+      description,
       // Budget (tests/tool_budget_test.ts): session, reset and files get about 35 tokens
       // together; bounds and patterns go in inputLimits, not here.
       inputSchema: listed(z.object({
@@ -133,10 +149,11 @@ export function createServer(options: ServerOptions): McpServer {
       limit: z.number().optional(),
     })),
     annotations: { readOnlyHint: true, openWorldHint: false },
-  }, (input: SearchInput) => {
+  }, async (input: SearchInput) => {
     const checked = searchLimits.safeParse(input);
     if (!checked.success) return invalidInput("search_tools", checked.error);
     const { query, server: only, detail, limit } = checked.data;
+    await options.skills?.refresh();
     const entries = broker?.entries ?? [];
     const found = searchTools(entries, query, { server: only, limit: limit ?? 10 });
     const results = found.map((e) => ({
@@ -145,11 +162,18 @@ export function createServer(options: ServerOptions): McpServer {
       python: `tools.${e.ref.py_server}.${e.ref.py_name}`,
       signature: `${e.ref.py_name}${e.stub.signature}`,
     }));
+    const skills = only ? undefined : options.skills && skillMatches(options.skills, query, limit);
+    const tools = found.length || !skills ? renderResults(found, detail ?? "signatures") : "";
     return {
-      content: [{ type: "text", text: renderResults(found, detail ?? "signatures") }],
-      structuredContent: { results, total: entries.length },
+      content: [{ type: "text", text: [skills?.text, tools].filter(Boolean).join("\n") }],
+      structuredContent: {
+        results,
+        total: entries.length,
+        ...(skills ? { skills: skills.found } : {}),
+      },
     };
   });
+  if (options.skills) registerSaveSkill(server, options.skills);
   const env = options.env ?? ((name: string) => Deno.env.get(name));
   // A tool that can only fail is not listed: run_agent needs an LLM.
   if (options.agent && llmConfigured(options.agent, env)) {
