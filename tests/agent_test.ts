@@ -157,7 +157,7 @@ Deno.test({
     });
     try {
       const names = (await server.client.listTools()).tools.map((t) => t.name);
-      assert.deepEqual(names.sort(), ["execute_code", "search_tools"]);
+      assert.deepEqual(names.sort(), ["execute_code", "save_skill", "search_tools"]);
       const r = await runAgent(server, "Anything");
       assert.equal(r.isError, true);
       assert.match(r.text, /run_agent not found/);

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { ToolListChangedNotificationSchema } from "../src/mcp_sdk.ts";
 import { execute, startServer, type TestServer } from "./support/server.ts";
 import { denoServer, PACKAGES } from "./support/upstreams.ts";
+import { startFakeLlm } from "./support/fake_llm.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -56,6 +57,7 @@ function nextListChanged(server: TestServer): Promise<void> {
 async function withServer(
   fn: (server: TestServer, dirs: { work: string; skills: string }) => Promise<void>,
   sandbox: Record<string, unknown> = {},
+  env: Record<string, string> = {},
 ) {
   const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "skills-ws-" }));
   const skills = `${await Deno.makeTempDir({ prefix: "skills-dir-" })}/skills`;
@@ -65,7 +67,9 @@ async function withServer(
       servers: { filesystem: denoServer(PACKAGES.filesystem, { dir: work, args: [work] }) },
       sandbox: { pool_size: 1, ...sandbox },
       skills: { dir: skills },
+      agent: { max_iterations: 1, max_retries: 0 },
     },
+    env,
   });
   try {
     await fn(server, { work, skills });
@@ -229,3 +233,37 @@ Deno.test("skills: a skill's tool calls count toward max_tool_calls", opts, asyn
     assert.equal(run.tool_calls.length, 3);
   }, { max_tool_calls: 3 });
 });
+
+Deno.test(
+  "skills: run_agent's prompt lists the skills and its program may call them",
+  opts,
+  async () => {
+    const llm = startFakeLlm();
+    try {
+      await withServer(
+        async (server) => {
+          const saved = await save(server, {
+            name: "double_it",
+            code: '"""Doubles a number."""\n\ndef double_it(n: int) -> int:\n    return 2 * n\n',
+          });
+          assert.equal(saved.isError, false, saved.text);
+          llm.script({ content: "```python\nskills.double_it(21)\n```" });
+          const response = await server.client.callTool(
+            { name: "run_agent", arguments: { task: "Double 21" } },
+            undefined,
+            { timeout: 120_000 },
+          );
+          const out = response.structuredContent as { ok: boolean; answer?: unknown };
+          assert.equal(out.answer, 42, JSON.stringify(out));
+          const system = llm.requests.at(-1)!.messages[0].content;
+          assert.match(system, /Saved skills \(working code/);
+          assert.match(system, /skills\.double_it\(n: int\) -> int {2}# Doubles a number\./);
+        },
+        {},
+        { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: llm.baseURL },
+      );
+    } finally {
+      await llm.close();
+    }
+  },
+);

@@ -12,7 +12,13 @@ import type { ExecResult, ToolDispatcher } from "../contracts.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { AgentSettings } from "./agent_config.ts";
 import { extractCode } from "./extract_code.ts";
-import { NO_CODE_PROMPT, repairPrompt, systemPrompt, taskPrompt } from "./prompt.ts";
+import {
+  NO_CODE_PROMPT,
+  type PromptSkill,
+  repairPrompt,
+  systemPrompt,
+  taskPrompt,
+} from "./prompt.ts";
 
 /** One attempt: the code the LLM wrote and what running it gave. */
 export interface AgentIteration {
@@ -65,6 +71,8 @@ export interface AgentOptions {
   dispatcher?: ToolDispatcher;
   /** Told after every iteration (for MCP progress notifications). */
   onProgress?: (done: number, total: number, message: string) => void | Promise<void>;
+  /** The saved skills the prompt lists (the executor sends their sources with every run). */
+  skills?: readonly PromptSkill[];
 }
 
 const REPAIRABLE = new Set(["POLICY_VIOLATION", "SYNTAX_ERROR", "RUNTIME_ERROR"]);
@@ -128,7 +136,7 @@ function startRun(task: string, options: AgentOptions): AgentRun {
       timeout: settings.timeout_ms,
     }),
     messages: [
-      { role: "system", content: systemPrompt(offered, allowedImports) },
+      { role: "system", content: systemPrompt(offered, allowedImports, options.skills) },
       { role: "user", content: taskPrompt(task) },
     ],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, requests: 0 },

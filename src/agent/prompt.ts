@@ -14,19 +14,40 @@ A failing tool raises ToolError (it has .server, .tool, .code and a message).
 Do every step inside the program. End with an expression (or set a variable named result) whose
 value is the compact answer; print only what helps. Reply with the program in one \`\`\`python block.`;
 
-/** The system prompt, with the importable modules (when limited) and the chosen tools' stubs. */
+/** A saved skill as the prompt lists it. */
+export interface PromptSkill {
+  name: string;
+  signature?: string;
+  doc?: string;
+}
+
+/**
+ * The system prompt, with the importable modules (when limited), the saved skills and the chosen
+ * tools' stubs.
+ */
 export function systemPrompt(
   tools: readonly CatalogEntry[],
   allowedImports?: readonly string[],
+  skills: readonly PromptSkill[] = [],
 ): string {
-  const rules = allowedImports
+  const limited = allowedImports
     ? `${RULES}\nOnly these modules can be imported (anything else is refused before the program ` +
       `runs): ${allowedImports.join(", ")}.`
     : RULES;
+  const rules = skills.length ? `${limited}\n\n${skillsPart(skills)}` : limited;
   if (!tools.length) return `${rules}\n\nNo upstream tools are available: use Python alone.`;
   const stubs = tools.map((e) => `# tools.${e.ref.py_server}.${e.ref.py_name}\n${e.stub.text}`)
     .join("\n\n");
   return `${rules}\n\nTools you can call (Python stubs):\n\n${stubs}`;
+}
+
+/** The saved skills: already defined, called like functions; use them when they fit. */
+function skillsPart(skills: readonly PromptSkill[]): string {
+  const lines = skills.map((s) =>
+    `  skills.${s.name}${s.signature ?? "(...)"}${s.doc ? `  # ${s.doc}` : ""}`
+  );
+  return "Saved skills (working code, already defined; call them like functions and prefer them " +
+    `when they fit the task; they may call tools themselves):\n${lines.join("\n")}`;
 }
 
 /** The user message that asks for the task. */

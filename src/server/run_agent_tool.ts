@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { type AgentConfig, resolveAgentSettings } from "../agent/agent_config.ts";
 import { runAgent } from "../agent/code_agent.ts";
+import type { PromptSkill } from "../agent/prompt.ts";
 import type { Broker } from "../broker/broker.ts";
 import type { McpServer } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
@@ -24,6 +25,8 @@ export interface RunAgentOptions {
   env?: (name: string) => string | undefined;
   /** The dispatcher of one request (approvals asked through its client). */
   dispatcher?: (request: RequestInfo) => ToolDispatcher | undefined;
+  /** The saved skills the prompt lists (valid ones), read when a task starts. */
+  skills?: () => readonly PromptSkill[];
 }
 
 interface RunAgentInput {
@@ -88,6 +91,7 @@ export function registerRunAgent(server: McpServer, options: RunAgentOptions): v
           maxIterations: max_iterations,
           signal: AbortSignal.any([extra.signal, options.inFlight.signal]),
           dispatcher: options.dispatcher?.(extra),
+          skills: options.skills?.(),
           // Awaited, and followed by a short pause: the SDK's client handles a notification a
           // microtask later than a response, so one that arrives in the same read as the result is
           // dropped (its progress handler is gone by then).

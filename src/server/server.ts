@@ -184,6 +184,7 @@ export function createServer(options: ServerOptions): McpServer {
       env,
       dispatcher: gateFor,
       inFlight,
+      skills: () => options.skills?.list.filter((s) => s.status === "valid") ?? [],
     });
   }
   return server;
