@@ -55,6 +55,8 @@ export class SkillStore {
   #policy: PolicyConfig;
   #check: SkillChecker;
   #verdicts = new Map<string, SkillVerdict>();
+  /** The last source read of each file, by its modification stamp (a run re-reads only edits). */
+  #sources = new Map<string, { stamp: string; source: string }>();
   #list: SkillInfo[] = [];
   #listeners = new Set<() => void>();
   #refreshing: Promise<void> | undefined;
@@ -157,7 +159,7 @@ export class SkillStore {
       await Deno.mkdir(this.dir, { recursive: true });
       await Deno.writeTextFile(temp, code, { createNew: true });
       if (overwrite) await Deno.rename(temp, file);
-      else await Deno.link(temp, file); // fails if the name was taken meanwhile: never replaces
+      else await noClobber(temp, file);
       return { ok: true };
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) return refuse("ALREADY_EXISTS", taken(name));
@@ -232,7 +234,12 @@ export class SkillStore {
       if (info.size > MAX_SKILL_BYTES) {
         return { name, problem: `the file is larger than ${MAX_SKILL_BYTES} bytes` };
       }
-      return { name, source: await Deno.readTextFile(path) };
+      const stamp = `${info.mtime?.getTime()}:${info.size}:${info.ino}:${info.ctime?.getTime()}`;
+      const known = this.#sources.get(name);
+      if (known?.stamp === stamp) return { name, source: known.source };
+      const source = await Deno.readTextFile(path);
+      this.#sources.set(name, { stamp, source });
+      return { name, source };
     } catch (error) {
       return { name, problem: `the file cannot be read (${error})` };
     }
@@ -263,6 +270,20 @@ function refuse(code: RunError["code"], message: string): { ok: false; error: Ru
 function taken(name: string): string {
   return `A skill named ${name} already exists; pass overwrite: true to replace it, or choose ` +
     "another name.";
+}
+
+/**
+ * Moves `temp` to `file` unless `file` exists: a hard link fails if the name was taken meanwhile,
+ * so it never replaces a skill; where links are not supported, a rename after one more look.
+ */
+async function noClobber(temp: string, file: string): Promise<void> {
+  try {
+    await Deno.link(temp, file);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) throw error;
+    if (await exists(file)) throw new Deno.errors.AlreadyExists(file);
+    await Deno.rename(temp, file);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
