@@ -127,7 +127,10 @@ def build(sources, policy, tools, tool_error):
         verdict = check(name, source["code"], policy)
         if not verdict["ok"]:
             error = verdict["error"]
-            raise SkillError(f"The skill {name} is invalid: {error['message']}", error["code"])
+            message = error["message"]
+            if not message.startswith(f"The skill {name} "):
+                message = f"The skill {name} is invalid: {message}"
+            raise SkillError(message, error["code"])
         loading.add(name)
         try:
             loaded[name] = _execute(name, source["code"], tools, namespace, tool_error)
