@@ -35,7 +35,7 @@ export async function execute(
       _skills: stringify(skills),
     });
     const text: string = await pyodide.runPythonAsync(
-      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, _skills)",
+      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, skills_json=_skills)",
       { globals },
     );
     globals.destroy();

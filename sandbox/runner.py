@@ -122,7 +122,7 @@ def _flush():
             pass
 
 
-async def run(code, tools_json, result_limit, policy_json="null", skills_json="[]"):
+async def run(code, tools_json, result_limit, policy_json="null", *, skills_json="[]"):
     """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``.
 
     ``skills_json`` holds the saved skills' sources (``[{name, code, invalid?}]``): the global

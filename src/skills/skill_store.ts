@@ -124,6 +124,7 @@ export class SkillStore {
         this.#again = false;
         await this.#refreshOnce().catch((error) => log("warn", `Skills: ${error}`));
       } while (this.#again && !this.#closed);
+      this.#watch(); // a folder made by hand after the start is watched from its first use
       this.#refreshing = undefined;
     })();
     return this.#refreshing;
