@@ -5,7 +5,7 @@
  * child checks a whole batch.
  */
 import { z } from "zod";
-import { PolicyViolationSchema, RunErrorSchema } from "../contracts.ts";
+import { type ErrorCode, PolicyViolationSchema, RunErrorSchema } from "../contracts.ts";
 import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 
@@ -40,7 +40,9 @@ export type SkillVerdict = z.infer<typeof SkillVerdictSchema>;
 /** Checks skills; one verdict per skill, in order (or a reason why none could be checked). */
 export type SkillChecker = (
   skills: SkillToCheck[],
-) => Promise<{ ok: true; verdicts: SkillVerdict[] } | { ok: false; message: string }>;
+) => Promise<
+  { ok: true; verdicts: SkillVerdict[] } | { ok: false; code: ErrorCode; message: string }
+>;
 
 /** The host's checking program for `skills` under `policy`. */
 export function checkProgram(skills: SkillToCheck[], policy: PolicyConfig): string {
@@ -60,6 +62,7 @@ export function sandboxChecker(executor: Executor): SkillChecker {
     if (!result.ok) {
       return {
         ok: false,
+        code: result.error?.code ?? "SANDBOX_CRASH",
         message:
           `The skills could not be checked (${result.error?.code}: ${result.error?.message})`,
       };
@@ -68,6 +71,7 @@ export function sandboxChecker(executor: Executor): SkillChecker {
     if (!parsed.success) {
       return {
         ok: false,
+        code: "SANDBOX_CRASH",
         message: "The skills could not be checked (the check's answer was cut).",
       };
     }

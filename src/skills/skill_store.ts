@@ -139,7 +139,7 @@ export class SkillStore {
     const tooBig = this.#sizeError(input.code);
     if (tooBig) return { ok: false, error: tooBig };
     const checked = await this.#check([input]);
-    if (!checked.ok) return refuse("SANDBOX_CRASH", checked.message);
+    if (!checked.ok) return refuse(checked.code, checked.message);
     const verdict = checked.verdicts[0];
     if (!verdict.ok) return { ok: false, error: verdict.error };
     const code = verdict.code ?? input.code;
