@@ -16,7 +16,10 @@ import { parseJson, stringify, stringSlice } from "./primordials.ts";
 /** A run's result before the captured output is added. */
 export type Outcome = Omit<ChildRunResult, "stdout" | "stderr">;
 
-/** Runs `code` with `tools`, checked against `policy` first (none: unchecked); never throws. */
+/**
+ * Runs `code` with `tools`, checked against `policy` first (none: unchecked); with `keep` (a
+ * session) in the namespace the child's earlier runs left. Never throws.
+ */
 export async function execute(
   pyodide: PyodideAPI,
   limits: ChildLimits,
@@ -24,6 +27,7 @@ export async function execute(
   tools: ToolRef[],
   policy: RunPolicy | null,
   skills: SkillSource[] = [],
+  keep = false,
 ): Promise<Outcome> {
   let outcome: Outcome & { result_json?: string };
   try {
@@ -33,9 +37,11 @@ export async function execute(
       _limit: limits.result_bytes,
       _policy: stringify(policy),
       _skills: stringify(skills),
+      _keep: keep,
     });
     const text: string = await pyodide.runPythonAsync(
-      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, skills_json=_skills)",
+      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, " +
+        "skills_json=_skills, keep=_keep)",
       { globals },
     );
     globals.destroy();

@@ -45,6 +45,11 @@ export class Relay {
     this.#onHostGone = onHostGone;
   }
 
+  /** True when no tool answer is awaited (stdin then carries only the host's next message). */
+  get idle(): boolean {
+    return !this.#pumping && this.#inFlight === 0;
+  }
+
   /** Receives the host's messages that are not tool answers from now on. */
   onControl(handler: OnControl): void {
     this.#onControl = handler;

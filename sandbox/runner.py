@@ -122,14 +122,31 @@ def _flush():
             pass
 
 
-async def run(code, tools_json, result_limit, policy_json="null", *, skills_json="[]"):
+_session_namespace = None
+_UNSET = object()
+
+
+def _namespace(keep):
+    """A fresh namespace, or (``keep``: a session) the one every run of this child shares."""
+    global _session_namespace
+    namespace = _session_namespace if keep else None
+    if namespace is None:
+        namespace = {"__name__": "__main__", "__builtins__": builtins}
+        if keep:
+            _session_namespace = namespace
+    namespace.pop(_LAST, None)
+    return namespace
+
+
+async def run(code, tools_json, result_limit, policy_json="null", *, skills_json="[]", keep=False):
     """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``.
 
     ``skills_json`` holds the saved skills' sources (``[{name, code, invalid?}]``): the global
     ``skills`` checks and loads one when the program first uses it.
 
     With a policy (``policy_json`` not ``null``), code that breaks it is refused before any of it
-    runs: a POLICY_VIOLATION listing every violation.
+    runs: a POLICY_VIOLATION listing every violation. With ``keep`` (a session) the program's
+    variables stay for the next run; ``result`` counts only when this run assigned it.
     """
     policy = json.loads(policy_json)
     if policy is not None:
@@ -138,14 +155,14 @@ async def run(code, tools_json, result_limit, policy_json="null", *, skills_json
             return json.dumps(refused)
     linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
     tools = build_tools(json.loads(tools_json))
-    namespace = {
-        "__name__": "__main__",
-        "__builtins__": builtins,
+    namespace = _namespace(keep)
+    namespace.update({
         "tools": tools,
         "skills": _mcp_skills.build(json.loads(skills_json), policy, tools, ToolError),
         "ToolError": ToolError,
         "help": help,
-    }
+    })
+    earlier_result = namespace.get("result", _UNSET)
     try:
         compiled, has_value = _compile(code)
     except (SyntaxError, ValueError) as exc:
@@ -158,7 +175,7 @@ async def run(code, tools_json, result_limit, policy_json="null", *, skills_json
         if compiled.co_flags & inspect.CO_COROUTINE:
             value = await value
         value = namespace.get(_LAST) if has_value else None
-        if value is None:
+        if value is None and namespace.get("result", _UNSET) is not earlier_result:
             value = namespace.get("result")
         if value is not None:
             text, cut = _encode(value, result_limit)
@@ -184,6 +201,7 @@ async def run(code, tools_json, result_limit, policy_json="null", *, skills_json
     finally:
         _flush()
         linecache.cache.pop(CODE_FILENAME, None)
+        namespace.pop(_LAST, None)
     return json.dumps(outcome)
 
 

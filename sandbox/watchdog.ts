@@ -16,11 +16,14 @@ const SOURCE = "let stop; let timer; onmessage = (e) => { const d = e.data; " +
   "clearTimeout(timer); if (d.ms !== undefined) timer = setTimeout(stop, d.ms); };";
 
 const postMessage = Worker.prototype.postMessage;
+const atomicsStore = Atomics.store;
 
 /** Arms (with the ms left until the deadline) and pauses the watchdog. */
 export interface Watchdog {
   arm(deadlineMs: number): void;
   pause(): void;
+  /** Clears an interrupt that fired after the run ended (a session's next run starts clean). */
+  clear(): void;
 }
 
 /** Starts the watchdog thread (not yet armed). */
@@ -37,5 +40,6 @@ export function createWatchdog(pyodide: PyodideAPI): Watchdog {
       started = true;
     },
     pause: () => send({}),
+    clear: () => void atomicsStore(interrupt, 0, 0),
   };
 }

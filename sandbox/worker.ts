@@ -2,7 +2,8 @@
  * The sandbox child's entry. Spawned by the host with no `--allow-*` flag, an environment of its
  * own and `/` as cwd. It reads `init` (nonce, limits, memory snapshot) from stdin, loads Pyodide,
  * warms up, says `ready`, runs exactly one program, relays its tool calls as framed JSON lines on
- * stdout, reports `done` and exits.
+ * stdout, reports `done` and exits; a run with `keep` (a session) waits for the next run instead.
+ * Each run's cwd is `/data` in Pyodide's in-memory filesystem (`files.ts`).
  *
  * With `--make-snapshot` it instead writes a fresh Pyodide memory snapshot to stdout and exits.
  *
@@ -19,12 +20,13 @@ import type {
   ToolRef,
 } from "../src/relay/protocol.ts";
 import { ByteReader } from "./byte_reader.ts";
+import { collectOutputs, type MemFs, prepareFiles } from "./files.ts";
 import { quietConsole, removeWebStorage } from "./lockdown.ts";
 import { OutputCapture } from "./output_capture.ts";
-import { execute, type Outcome, outputLimitError } from "./program.ts";
+import { execute, fatalError, type Outcome, outputLimitError } from "./program.ts";
 import { loadSandboxPyodide, makeSnapshot } from "./pyodide_loader.ts";
 import { Relay, writeFully } from "./relay.ts";
-import { createWatchdog } from "./watchdog.ts";
+import { createWatchdog, type Watchdog } from "./watchdog.ts";
 import { localEcho, warmUp } from "./warm_up.ts";
 
 type Init = Extract<HostMessage, { type: "init" }>;
@@ -67,16 +69,37 @@ function registerRelay(pyodide: PyodideAPI, relay: Relay): { goLive(): void } {
   return { goLive: () => (live = true) };
 }
 
-/** Captures the run's output; past the hard limit the run ends with OUTPUT_LIMIT. */
-function captureOutput(pyodide: PyodideAPI, limits: ChildLimits, stop: () => never): OutputCapture {
-  const output = new OutputCapture(limits, stop);
-  pyodide.setStdout({ write: (bytes: Uint8Array) => output.write("stdout", bytes), isatty: false });
-  pyodide.setStderr({ write: (bytes: Uint8Array) => output.write("stderr", bytes), isatty: false });
-  return output;
+/** The current run's output capture (a fresh one per run); past the hard limit: OUTPUT_LIMIT. */
+interface Capture {
+  current: OutputCapture;
+  renew(): void;
 }
 
-/** Reports the run's outcome with its output and exits: a child serves exactly one run. */
-function finish(relay: Relay, runId: string, output: OutputCapture, outcome: Outcome): never {
+/** Captures the runs' output. */
+function captureOutput(pyodide: PyodideAPI, limits: ChildLimits, stop: () => never): Capture {
+  const capture = {
+    current: new OutputCapture(limits, stop),
+    renew: () => void (capture.current = new OutputCapture(limits, stop)),
+  };
+  const write = (stream: "stdout" | "stderr") => (bytes: Uint8Array) =>
+    capture.current.write(stream, bytes);
+  pyodide.setStdout({ write: write("stdout"), isatty: false });
+  pyodide.setStderr({ write: write("stderr"), isatty: false });
+  return capture;
+}
+
+/**
+ * Reports the run's outcome with its output and exits: a child serves exactly one run, unless
+ * `ending` is false (a session's run) and no tool answer is still awaited (one would take the
+ * next run's line from stdin, so that ends the session too).
+ */
+function finish(
+  relay: Relay,
+  runId: string,
+  output: OutputCapture,
+  outcome: Outcome,
+  ending = true,
+): void {
   const truncated = outcome.truncated || output.truncated;
   const result: ChildRunResult = {
     ...outcome,
@@ -85,10 +108,41 @@ function finish(relay: Relay, runId: string, output: OutputCapture, outcome: Out
     ...(truncated ? { truncated } : {}),
   };
   relay.send({ type: "done", id: runId, result });
-  exit(0);
+  if (ending || !relay.idle) exit(0);
 }
 
-/** Waits for the one `run` message; after it, stdin is read only for tool answers. */
+/** One run: its files under `/data`, the program, the changed `/data/out` files, `done`. */
+async function runOne(
+  pyodide: PyodideAPI,
+  limits: ChildLimits,
+  run: RunMessage,
+  parts: { relay: Relay; output: OutputCapture; watchdog: Watchdog },
+): Promise<void> {
+  const { relay, output, watchdog } = parts;
+  const keep = run.keep === true;
+  const fs = pyodide.FS as MemFs;
+  try {
+    prepareFiles(fs, run.files);
+  } catch (error) {
+    return finish(relay, run.id, output, { ok: false, error: fatalError(error) });
+  }
+  watchdog.clear();
+  watchdog.arm(run.deadline_ms ?? 2 ** 31 - 1);
+  const policy: RunPolicy | null = run.policy ?? null;
+  const tools: ToolRef[] = run.tools;
+  const skills: SkillSource[] = run.skills ?? [];
+  const outcome = await execute(pyodide, limits, run.code, tools, policy, skills, keep);
+  watchdog.pause();
+  let files;
+  try {
+    files = collectOutputs(fs, run.out_bytes ?? 0);
+  } catch (error) {
+    return finish(relay, run.id, output, { ok: false, error: fatalError(error) });
+  }
+  finish(relay, run.id, output, files.length ? { ...outcome, files } : outcome, !keep);
+}
+
+/** Waits for the next `run` message; while one runs, stdin is read only for tool answers. */
 async function nextRun(reader: ByteReader): Promise<RunMessage | null> {
   for (let line = await reader.readLine(); line !== null; line = await reader.readLine()) {
     const message = parseJson(line) as HostMessage;
@@ -97,7 +151,7 @@ async function nextRun(reader: ByteReader): Promise<RunMessage | null> {
   return null;
 }
 
-/** Loads Pyodide, warms up, says `ready`, runs the one program and reports it. */
+/** Loads Pyodide, warms up, says `ready`, runs the program (a session's: each) and reports it. */
 async function serve(): Promise<never> {
   const reader = new ByteReader({
     read: Deno.stdin.read.bind(Deno.stdin),
@@ -111,11 +165,10 @@ async function serve(): Promise<never> {
   await warmUp(pyodide, init.limits);
   relayModule.goLive();
   let runId = "";
-  const output = captureOutput(
-    pyodide,
-    init.limits,
-    () => finish(relay, runId, output, { ok: false, error: outputLimitError(init.limits) }),
-  );
+  const output: Capture = captureOutput(pyodide, init.limits, () => {
+    finish(relay, runId, output.current, { ok: false, error: outputLimitError(init.limits) });
+    return exit(0);
+  });
   const watchdog = createWatchdog(pyodide);
   // While a person is asked to approve a call the host stops the deadline's clock, here too.
   relay.onControl((message) => {
@@ -123,19 +176,13 @@ async function serve(): Promise<never> {
     if (message.type === "resume") watchdog.arm(message.deadline_ms);
   });
   relay.send({ type: "ready" });
-  const run = await nextRun(reader);
-  if (run === null) exit(0); // the host closed stdin: it is gone or done with us
-  runId = run.id;
-  watchdog.arm(run.deadline_ms ?? 2 ** 31 - 1);
-  const policy: RunPolicy | null = run.policy ?? null;
-  const tools: ToolRef[] = run.tools;
-  const skills: SkillSource[] = run.skills ?? [];
-  finish(
-    relay,
-    runId,
-    output,
-    await execute(pyodide, init.limits, run.code, tools, policy, skills),
-  );
+  while (true) {
+    const run = await nextRun(reader);
+    if (run === null) exit(0); // the host closed stdin: it is gone or done with us
+    runId = run.id;
+    output.renew();
+    await runOne(pyodide, init.limits, run, { relay, output: output.current, watchdog });
+  }
 }
 
 async function main(): Promise<never> {

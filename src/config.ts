@@ -13,6 +13,7 @@ import { ApprovalConfigSchema, ApproveSchema } from "./approval/approval_config.
 import { HttpConfigSchema } from "./http/http_config.ts";
 import { PolicyConfigSchema } from "./policy/policy_config.ts";
 import { SkillsConfigSchema } from "./skills/skills_config.ts";
+import { FilesConfigSchema, SessionsConfigSchema } from "./sandbox_host/sessions_config.ts";
 
 const MiB = 1024 * 1024;
 
@@ -114,6 +115,8 @@ export const ConfigSchema = z.object({
   http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
   approval: ApprovalConfigSchema.default(() => ApprovalConfigSchema.parse({})),
   skills: SkillsConfigSchema.default(() => SkillsConfigSchema.parse({})),
+  sessions: SessionsConfigSchema.default(() => SessionsConfigSchema.parse({})),
+  files: FilesConfigSchema.default(() => FilesConfigSchema.parse({})),
 }).strict();
 
 /** The configuration with defaults applied. */

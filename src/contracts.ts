@@ -123,6 +123,13 @@ export const ExecResultSchema = z.object({
   truncated: z.boolean().optional(),
   execution_id: z.string().optional()
     .describe("This execution's id (the audit log names it in every line)."),
+  session: z.object({ id: z.string(), state: z.enum(["new", "resumed"]) }).optional(),
+  files: z.array(z.object({
+    path: z.string(),
+    bytes: z.number(),
+    mime_type: z.string(),
+    truncated: z.boolean().optional(),
+  })).optional(),
 });
 
 /** What an execution returns. */

@@ -58,6 +58,7 @@ export const DEFAULT_ALLOWED_IMPORTS: readonly string[] = [
   "hmac",
   "html",
   "io",
+  "pathlib",
   "ipaddress",
   "numbers",
   "secrets",

@@ -22,6 +22,17 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 const JsonValue: z.ZodType<unknown> = z.unknown();
 
+/** A file the run created or changed under `/data/out` (`base64` unless over the budget). */
+export const ChildFileSchema = z.object({
+  path: z.string().min(1).max(4096),
+  bytes: z.number().int().nonnegative(),
+  base64: z.string().optional(),
+  truncated: z.literal(true).optional(),
+}).strict();
+
+/** A file the run created or changed. */
+export type ChildFile = z.infer<typeof ChildFileSchema>;
+
 /** What the child reports when a run ends. */
 export const ChildRunResultSchema = z.object({
   ok: z.boolean(),
@@ -30,6 +41,7 @@ export const ChildRunResultSchema = z.object({
   result: JsonValue.optional(),
   error: RunErrorSchema.optional(),
   truncated: z.boolean().optional(),
+  files: z.array(ChildFileSchema).max(10_000).optional(),
 });
 
 /** Child → host messages. */
@@ -87,6 +99,12 @@ export type HostMessage =
     skills?: SkillSource[];
     /** After this many ms the child interrupts Python (KeyboardInterrupt → TIMEOUT, output kept). */
     deadline_ms?: number;
+    /** A session: stay alive after `done` and wait for the next run. */
+    keep?: boolean;
+    /** Files written under `/data` (relative path → text) before the program runs. */
+    files?: Record<string, string>;
+    /** Bytes of `/data/out` content sent back with `done` (past it: listed, truncated). */
+    out_bytes?: number;
   }
   /** Stop the deadline's clock (a person is being asked to approve a tool call). */
   | { type: "pause" }

@@ -1,8 +1,9 @@
 /**
- * The executor: checks a program's size against the guardrail policy, admits it (at most
- * `max_concurrent` at once, the rest wait in order up to `queue_timeout_ms`), takes a fresh
- * sandbox child from the warm pool (which checks imports and names before running it) and hands
- * both to a {@link Run}; watches the memory of all children together; on close answers every
+ * The executor: checks a program's size against the guardrail policy and its input files, admits
+ * it (at most `max_concurrent` at once, the rest wait in order up to `queue_timeout_ms`), takes a
+ * fresh sandbox child from the warm pool (which checks imports and names before running it), or a
+ * session's child, and hands both to a {@link Run}; watches the memory of all children together
+ * (idle session children included); on close answers every
  * running and waiting execution with SHUTTING_DOWN before the children are killed. Always
  * resolves to an {@link ExecResult}, never throws.
  */
@@ -25,9 +26,26 @@ import {
   totalMemoryMessage,
 } from "./run_errors.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
+import { checkInputFiles, type OutputFile, outputFiles } from "./files.ts";
+import { type ConnectionSessions, SessionRegistry } from "./sessions.ts";
+import {
+  type FilesConfig,
+  FilesConfigSchema,
+  type SessionsConfig,
+  SessionsConfigSchema,
+} from "./sessions_config.ts";
 
 /** Options of one execution. */
-export type ExecuteOptions = RunOptions;
+export interface ExecuteOptions extends RunOptions {
+  /** Run in this connection's session `name` (started, or with `reset` started anew, if needed). */
+  session?: { sessions: ConnectionSessions; name: string; reset?: boolean };
+}
+
+/** An execution's result with the content of the files it wrote under `/data/out`. */
+export interface ExecOutcome {
+  result: ExecResult;
+  files: OutputFile[];
+}
 
 /** Options for {@link Executor.create}. */
 export interface ExecutorOptions {
@@ -37,6 +55,10 @@ export interface ExecutorOptions {
   policy?: PolicyConfig;
   /** The saved skills sent with every program (default: none). */
   skills?: () => Promise<SkillSource[]>;
+  /** Session limits (defaults of the `sessions` section). */
+  sessions?: SessionsConfig;
+  /** File limits (defaults of the `files` section). */
+  files?: FilesConfig;
 }
 
 const NO_TOOLS: ToolDispatcher = {
@@ -51,6 +73,10 @@ export class Executor {
   readonly policy: PolicyConfig;
   /** The budget of all children's resident memory together, in MB. */
   readonly totalRssMb: number;
+  /** Every session of every connection. */
+  readonly sessions: SessionRegistry;
+  /** File limits. */
+  readonly files: FilesConfig;
   #dispatcher: ToolDispatcher;
   #skills: () => Promise<SkillSource[]>;
   #admission: Admission;
@@ -69,6 +95,13 @@ export class Executor {
     this.#skills = options.skills;
     this.policy = options.policy;
     this.totalRssMb = options.totalRssMb;
+    this.files = options.files;
+    this.sessions = new SessionRegistry(options.sessions, async () => {
+      const acquired = await pool.acquire();
+      // A session's child never goes back and no longer counts as the pool's.
+      if (acquired.ok) pool.detach(acquired.child);
+      return acquired;
+    });
     this.#admission = new Admission(config.max_concurrent);
     this.#memory = new MemoryWatch({
       limits: { perChildMb: config.rss_limit_mb, totalMb: this.totalRssMb },
@@ -99,6 +132,8 @@ export class Executor {
       dispatcher: options.dispatcher ?? NO_TOOLS,
       policy: options.policy ?? defaultPolicy(),
       skills: options.skills ?? (() => Promise.resolve([])),
+      sessions: options.sessions ?? SessionsConfigSchema.parse({}),
+      files: options.files ?? FilesConfigSchema.parse({}),
       totalRssMb,
     });
     return { ok: true, executor };
@@ -121,24 +156,48 @@ export class Executor {
 
   /** Runs `code` and resolves to its result (with its `execution_id`); never throws. */
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecResult> {
-    const executionId = options.executionId ?? crypto.randomUUID();
-    const result = await this.#execute(code, { ...options, executionId });
-    return { ...result, execution_id: executionId };
+    return (await this.run(code, options)).result;
   }
 
-  async #execute(code: string, options: ExecuteOptions): Promise<ExecResult> {
+  /** Like {@link execute}, with the content of the output files as well. */
+  async run(code: string, options: ExecuteOptions = {}): Promise<ExecOutcome> {
+    const executionId = options.executionId ?? crypto.randomUUID();
+    const outcome = await this.#execute(code, { ...options, executionId });
+    const files = outcome.files.map(({ path, bytes, mime_type, truncated }) => ({
+      path,
+      bytes,
+      mime_type,
+      ...(truncated ? { truncated } : {}),
+    }));
+    const result = {
+      ...outcome.result,
+      ...(files.length ? { files } : {}),
+      execution_id: executionId,
+    };
+    return { result, files: outcome.files };
+  }
+
+  async #execute(code: string, options: ExecuteOptions): Promise<ExecOutcome> {
     const started = performance.now();
-    if (this.#closing) return failure(SHUTTING_DOWN, started);
+    const refused = (error: RunError) => ({ result: failure(error, started), files: [] });
+    if (this.#closing) return refused(SHUTTING_DOWN);
     if (this.policy.enabled && !options.hostProgram) {
       // Size is checked here, before any child is used; imports and names in the child.
       const violations = checkSize(code, this.policy);
-      if (violations.length) return failure(policyError(violations), started);
+      if (violations.length) return refused(policyError(violations));
     }
+    const badFiles = checkInputFiles(options.files, this.files.max_input_bytes);
+    if (badFiles) return refused(badFiles);
+    // A session's runs count toward max_concurrent like any other.
     const admitted = await this.#admission.enter(this.config.queue_timeout_ms, options.signal);
-    if (!admitted.ok) return failure(this.#refusal(admitted.reason), started);
+    if (!admitted.ok) return refused(this.#refusal(admitted.reason));
     try {
       const skills = options.hostProgram ? [] : await this.#skills().catch(() => []);
-      return await this.#run(code, { ...options, skills }, started);
+      const withSkills = { ...options, skills };
+      if (options.session) {
+        return await this.#inSession(code, withSkills, options.session, started);
+      }
+      return await this.#fresh(code, withSkills, started);
     } finally {
       admitted.release();
     }
@@ -155,29 +214,70 @@ export class Executor {
       for (const run of this.#running.keys()) run.stop(SHUTTING_DOWN.code, SHUTTING_DOWN.message);
       this.#memory.close();
       for (const child of children) child.kill();
-      await this.pool.close();
+      await Promise.all([this.pool.close(), this.sessions.close()]);
       await Promise.all(children.map((c) => c.exited));
     })();
     return this.#closing;
   }
 
-  async #run(code: string, options: ExecuteOptions, started: number): Promise<ExecResult> {
+  /** A run in a fresh child from the pool, killed afterwards. */
+  async #fresh(code: string, options: ExecuteOptions, started: number): Promise<ExecOutcome> {
     const acquired = await this.pool.acquire();
     if (this.#closing) {
       if (acquired.ok) acquired.child.kill();
-      return failure(SHUTTING_DOWN, started);
+      return { result: failure(SHUTTING_DOWN, started), files: [] };
     }
-    if (!acquired.ok) return failure({ code: "SANDBOX_CRASH", message: acquired.message }, started);
-    const { child } = acquired;
-    const context = { config: this.config, policy: this.policy, dispatcher: this.#dispatcher };
+    if (!acquired.ok) {
+      const error: RunError = { code: "SANDBOX_CRASH", message: acquired.message };
+      return { result: failure(error, started), files: [] };
+    }
+    try {
+      return await this.#run(acquired.child, code, options, started);
+    } finally {
+      acquired.child.kill();
+    }
+  }
+
+  /** A run in a session's child, which stays alive for the next one unless the run ended it. */
+  async #inSession(
+    code: string,
+    options: ExecuteOptions,
+    { sessions, name, reset }: NonNullable<ExecuteOptions["session"]>,
+    started: number,
+  ): Promise<ExecOutcome> {
+    const lease = await sessions.lease(name, reset);
+    if (!lease.ok) return { result: failure(lease.error, started), files: [] };
+    let outcome: (ExecOutcome & { kept: boolean }) | undefined;
+    try {
+      outcome = await this.#run(lease.session.child, code, { ...options, keep: true }, started);
+      return {
+        result: { ...outcome.result, session: { id: name, state: lease.state } },
+        files: outcome.files,
+      };
+    } finally {
+      lease.release(outcome?.kept === true && !this.#closing, outcome?.files);
+    }
+  }
+
+  async #run(
+    child: SandboxChild,
+    code: string,
+    options: RunOptions,
+    started: number,
+  ): Promise<ExecOutcome & { kept: boolean }> {
+    const context = {
+      config: this.config,
+      policy: this.policy,
+      dispatcher: this.#dispatcher,
+      outBytes: this.files.max_output_bytes,
+    };
     const run = new Run({ ...context, started }, child);
     this.#running.set(run, child);
     try {
       const result = run.start(code, options);
       this.#memory.poke();
-      return await result;
+      return { result: await result, files: outputFiles(run.files), kept: run.kept };
     } finally {
-      child.kill();
       this.#running.delete(run);
     }
   }
@@ -197,7 +297,9 @@ export class Executor {
       pid: child.pid,
       stop: (code: ErrorCode, message: string) => run.stop(code, message),
     }));
-    return [...running, ...this.pool.pids.map((pid) => ({ pid }))];
+    const busy = new Set(running.map((c) => c.pid));
+    const idleSessions = this.sessions.pids.filter((pid) => !busy.has(pid));
+    return [...running, ...[...this.pool.pids, ...idleSessions].map((pid) => ({ pid }))];
   }
 }
 

@@ -73,6 +73,14 @@ export class WarmPool {
     return result;
   }
 
+  /**
+   * Stops counting a handed-out child as the pool's (a session keeps it; the session registry
+   * bounds those), so the pool can start what is wanted in its place.
+   */
+  detach(child: SandboxChild): void {
+    if (this.#busy.delete(child)) this.#fill();
+  }
+
   /** Resolves once `pool_size` children are ready (or the pool gave up). */
   async warmUp(): Promise<void> {
     while (!this.#closed && this.#idle.length < this.#options.config.pool_size) {

@@ -2,7 +2,8 @@
  * One execution in one sandbox child: sends the program, relays its tool calls to the
  * dispatcher, enforces the host-side limits (timeout, tool calls, protocol, cancellation; memory
  * is watched by the executor, which calls `stop`) and settles exactly once to an
- * {@link ExecResult}; the child is killed when it settles.
+ * {@link ExecResult}; the child is killed when it settles, except a session's child whose run
+ * ended normally (see `keep`).
  */
 import {
   type CallContext,
@@ -18,7 +19,12 @@ import {
 } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
 import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
-import { type ChildMessage, type ChildRunResult, toolResultMessage } from "../relay/protocol.ts";
+import {
+  type ChildFile,
+  type ChildMessage,
+  type ChildRunResult,
+  toolResultMessage,
+} from "../relay/protocol.ts";
 import type { ChildEvent, SandboxChild } from "./child.ts";
 import { Deadline } from "./deadline.ts";
 import {
@@ -40,6 +46,8 @@ export interface RunContext {
   dispatcher: ToolDispatcher;
   /** The `performance.now()` at which the execution was asked for. */
   started: number;
+  /** Bytes of output file content the child sends back. */
+  outBytes?: number;
 }
 
 /** Options of one run. */
@@ -56,7 +64,14 @@ export interface RunOptions {
   skills?: SkillSource[];
   /** A program the host wrote itself (checking skills): no policy, no size check, no skills. */
   hostProgram?: boolean;
+  /** Files written under `/data` before the program runs (relative path → text). */
+  files?: Record<string, string>;
+  /** A session's run: the child stays alive after a normal end (see {@link Run.kept}). */
+  keep?: boolean;
 }
+
+/** Run errors after which a session's child is not trusted with another run. */
+const ENDS_SESSION = new Set(["TIMEOUT", "MEMORY_LIMIT", "OUTPUT_LIMIT", "SANDBOX_CRASH"]);
 
 type ToolCall = Extract<ChildMessage, { type: "tool_call" }>;
 
@@ -82,11 +97,24 @@ export class Run {
   #deadline: Deadline | undefined;
   #dispatcher: ToolDispatcher;
   #executionId = "";
+  #keep = false;
+  #kept = false;
+  #files: ChildFile[] | undefined;
 
   constructor(context: RunContext, child: SandboxChild) {
     this.#context = context;
     this.#child = child;
     this.#dispatcher = context.dispatcher;
+  }
+
+  /** True when the child was left alive for its session's next run. */
+  get kept(): boolean {
+    return this.#kept;
+  }
+
+  /** The files the run wrote under `/data/out`, as the child reported them. */
+  get files(): ChildFile[] | undefined {
+    return this.#files;
   }
 
   /** Sends `code` to the child; resolves when the run settles (never rejects). */
@@ -95,6 +123,7 @@ export class Run {
     const result = new Promise<ExecResult>((resolve) => (this.#resolve = resolve));
     this.#dispatcher = options.dispatcher ?? this.#dispatcher;
     this.#executionId = options.executionId ?? crypto.randomUUID();
+    this.#keep = options.keep === true;
     const tools = this.#dispatcher.catalog();
     for (const ref of tools) this.#catalog.set(toolKey(ref.server, ref.tool), ref);
     this.#child.onEvent((event) => this.#onEvent(event));
@@ -108,6 +137,9 @@ export class Run {
       policy: options.hostProgram ? null : runPolicy(policy),
       ...(options.skills?.length ? { skills: options.skills } : {}),
       deadline_ms: timeout,
+      ...(this.#keep ? { keep: true } : {}),
+      ...(options.files ? { files: options.files } : {}),
+      out_bytes: this.#context.outBytes ?? 0,
     });
     return result;
   }
@@ -233,6 +265,8 @@ export class Run {
         message: toolCallLimitMessage(this.#context.config.max_tool_calls),
       };
     }
+    this.#files = child.files;
+    this.#kept = this.#keep && !ENDS_SESSION.has(error?.code ?? "");
     this.#settle({
       ok,
       stdout: child.stdout,
@@ -251,7 +285,7 @@ export class Run {
     this.#deadline?.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#aborter.abort();
-    this.#child.kill();
+    if (!this.#kept) this.#child.kill();
     this.#resolve(result);
   }
 }

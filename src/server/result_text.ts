@@ -21,6 +21,8 @@ export function resultText(result: ExecResult): string {
   }
   if (result.tool_calls.length) compact.tool_calls = summariseCalls(result.tool_calls);
   if (result.truncated) compact.truncated = true;
+  if (result.session) compact.session = result.session;
+  if (result.files?.length) compact.files = result.files;
   compact.duration_ms = result.duration_ms;
   return JSON.stringify(compact);
 }

@@ -1,7 +1,8 @@
 /**
  * The MCP server: an `McpServer` from the SDK with `execute_code`, which runs Python in the
- * sandbox through the executor and answers with `structuredContent` plus a compact text, and
- * `search_tools`, which finds upstream tools and shows them as Python stubs.
+ * sandbox through the executor (in a fresh child, or in one of the connection's sessions) and
+ * answers with `structuredContent`, a compact text and the output files as embedded resources,
+ * and `search_tools`, which finds upstream tools and shows them as Python stubs.
  */
 import { McpServer } from "../mcp_sdk.ts";
 import { z } from "zod";
@@ -21,6 +22,8 @@ import { InFlight } from "./in_flight.ts";
 import { sessionLogger } from "./mcp_logging.ts";
 import { listed } from "./listed_schema.ts";
 import { resultText } from "./result_text.ts";
+import { connectionSessions, fileBlocks } from "./session_files.ts";
+import { SESSION_NAME } from "../sandbox_host/sessions.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 import { followSkills, registerSaveSkill, skillMatches } from "./skills_tool.ts";
 import type { SkillStore } from "../skills/skill_store.ts";
@@ -54,6 +57,9 @@ export interface ServerOptions {
 interface ExecuteInput {
   code: string;
   timeout_ms?: number;
+  session?: string;
+  reset?: boolean;
+  files?: Record<string, string>;
 }
 
 /** Arguments of `search_tools`. */
@@ -75,11 +81,15 @@ export function createServer(options: ServerOptions): McpServer {
   );
   const sessionLog = sessionLogger(server);
   const gateFor = approvalGates(server, options.broker, options.approval);
+  const sessions = connectionSessions(server, executor);
   // What a model reads of our tools is budgeted (README, "The tools this server offers"): the listed
   // schemas carry no bounds; the handler checks them with `inputLimits` and names what is wrong.
   const inputLimits = z.object({
     code: z.string().min(1).max(maxChars),
     timeout_ms: z.number().int().min(100).max(executor.config.max_timeout_ms).optional(),
+    session: z.string().regex(SESSION_NAME, "1-64 of A-Z a-z 0-9 _ -").optional(),
+    reset: z.boolean().optional(),
+    files: z.record(z.string(), z.string()).optional(),
   });
   const searchLimits = z.object({
     query: z.string().max(500),
@@ -92,6 +102,7 @@ export function createServer(options: ServerOptions): McpServer {
     executeCodeDescription(broker?.servers() ?? [], {
       hidden: deprecatedTools(broker?.entries ?? []),
       approvals: broker?.entries.some((e) => e.ref.needs_approval),
+      sessions: true,
       skills,
     });
   const description = options.skills
@@ -112,6 +123,10 @@ export function createServer(options: ServerOptions): McpServer {
       inputSchema: listed(z.object({
         code: z.string(),
         timeout_ms: z.number().optional(),
+        session: z.string().optional(),
+        reset: z.boolean().optional(),
+        files: z.record(z.string(), z.string()).optional()
+          .describe("path→text into cwd /data; out/ files return"),
       })),
       outputSchema: ExecResultSchema,
       annotations: { readOnlyHint: false, openWorldHint: true },
@@ -120,20 +135,28 @@ export function createServer(options: ServerOptions): McpServer {
       inFlight.track(async () => {
         const checked = inputLimits.safeParse(input);
         if (!checked.success) return invalidExecution(checked.error);
-        const { code, timeout_ms } = checked.data;
+        const { code, timeout_ms, session, reset, files } = checked.data;
         sessionLog("debug", `execute_code started (${code.length} characters).`);
-        const result = await executor.execute(code, {
-          timeoutMs: timeout_ms,
-          signal: extra.signal,
-          dispatcher: gateFor(extra),
-        });
+        const refusal = sessionRefusal(checked.data, extra);
+        const { result, files: out } = refusal ? { result: refusal, files: [] } : await executor
+          .run(code, {
+            timeoutMs: timeout_ms,
+            signal: extra.signal,
+            dispatcher: gateFor(extra),
+            files,
+            ...(session ? { session: { sessions, name: session, reset } } : {}),
+          });
         sessionLog(
           "debug",
           `execute_code ${result.ok ? "succeeded" : `failed (${result.error?.code})`} in ` +
             `${Math.round(result.duration_ms)} ms with ${result.tool_calls.length} tool calls.`,
         );
+        const owner = session ?? `execution-${result.execution_id}`;
         return {
-          content: [{ type: "text" as const, text: resultText(result) }],
+          content: [
+            { type: "text" as const, text: resultText(result) },
+            ...fileBlocks(out, owner),
+          ],
           structuredContent: result,
           isError: !result.ok,
         };
@@ -188,6 +211,25 @@ export function createServer(options: ServerOptions): McpServer {
     });
   }
   return server;
+}
+
+/** Why `session` / `reset` cannot be honoured (INVALID_INPUT), or undefined. */
+function sessionRefusal(input: ExecuteInput, extra: RequestInfo): ExecResult | undefined {
+  let message = "";
+  if (input.reset && !input.session) message = "reset needs a session: pass session as well.";
+  else if (input.session && !extra.sessionId && extra.requestInfo) {
+    message = "Sessions need an MCP session, and this HTTP server is stateless; run without " +
+      "session (send the data with files), or use a server with sessions.";
+  }
+  if (!message) return undefined;
+  return {
+    ok: false,
+    stdout: "",
+    stderr: "",
+    error: { code: "INVALID_INPUT", message },
+    tool_calls: [],
+    duration_ms: 0,
+  };
 }
 
 /** An error result for input outside the limits, naming each argument and what is allowed. */
