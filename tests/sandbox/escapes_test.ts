@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execute, root, startServer, type TestServer } from "../support/server.ts";
+import { run } from "../support/sessions.ts";
 
 const CANARY = `canary-${crypto.randomUUID()}`;
 const ENV_CANARY = `env-canary-${crypto.randomUUID()}`;
@@ -227,6 +228,29 @@ Deno.test({
               leaksNothing(r);
               attempt.check?.(r);
               const next = await execute(server, "6 * 7");
+              assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
+            });
+          }
+        } finally {
+          await server.close();
+        }
+      });
+
+      await t.step("inside a session, with the policy off", async (t) => {
+        const server: TestServer = await startServer({
+          config: { sandbox: { pool_size: 1 }, policy: { enabled: false } },
+          env,
+        });
+        try {
+          for (const attempt of attempts) {
+            await t.step(attempt.name, async () => {
+              const r = await run(server.client, attempt.code, {
+                session: "escape",
+                timeout_ms: 20_000,
+              });
+              leaksNothing(r);
+              attempt.check?.(r);
+              const next = await run(server.client, "6 * 7", { session: "escape" });
               assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
             });
           }
