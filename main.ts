@@ -156,6 +156,8 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
   const created = await Executor.create(config.sandbox, {
     dispatcher: broker,
     policy: config.policy,
+    sessions: config.sessions,
+    files: config.files,
   });
   if (!created.ok) {
     log("error", created.message);
