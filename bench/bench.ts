@@ -14,6 +14,7 @@ import { rssMb } from "../tests/support/processes.ts";
 import { admissionBench } from "./admission_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
+import { sessionBench } from "./session_bench.ts";
 import { progress, round } from "./stats.ts";
 import { tokenEconomy } from "./token_economy.ts";
 import { tokenMarkdown } from "./token_report.ts";
@@ -32,6 +33,7 @@ if (!Number.isInteger(soakCount) || soakCount < 1) {
 const started = performance.now();
 
 const sandbox = await sandboxBench(quick);
+const session = await sessionBench(quick);
 const upstream = await upstreamBench(quick ? 100 : 300);
 const admission = quick ? await admissionBench(30, 3) : await admissionBench(100, 20);
 
@@ -69,6 +71,10 @@ const figures = {
   cold_no_snapshot_p90_ms: sandbox.coldNoSnapshot.p90,
   cold_over_warm_ratio: round(sandbox.coldNoSnapshot.median / sandbox.warm.median),
   cold_snapshot_over_warm_ratio: round(sandbox.coldSnapshot.median / sandbox.warm.median),
+  session_start_p50_ms: session.start.median,
+  session_resumed_p50_ms: session.resumed.median,
+  session_resumed_p90_ms: session.resumed.p90,
+  session_idle_child_rss_mb: session.idleChildRssMb,
   relay_round_trip_p50_ms: sandbox.relay.median,
   relay_round_trip_p90_ms: sandbox.relay.p90,
   relay_gated_p50_ms: sandbox.relayGated.median,
@@ -134,6 +140,12 @@ const markdown = [
     sandbox.coldNoSnapshot,
     `${figures.cold_over_warm_ratio}× warm`,
   ),
+  row("session start (first call, child from the pool)", session.start),
+  row(
+    'session, later calls `execute_code("print(1)")`',
+    session.resumed,
+    `${round(session.resumed.median / sandbox.warm.median)}× warm`,
+  ),
   row("relay round trip, echo tool (timed in Python)", sandbox.relay, "1.00×"),
   row(
     "the same behind the approval gate (no approval needed)",
@@ -161,7 +173,8 @@ const markdown = [
   `- throughput (executions/s): ${
     load.map((t) => `${t.per_second} at concurrency ${t.concurrency}`).join(", ")
   }`,
-  `- resident memory: host ${hostRss} MB, warm child ${sandbox.childRssMb} MB`,
+  `- resident memory: host ${hostRss} MB, warm child ${sandbox.childRssMb} MB, idle session ` +
+  `child ${session.idleChildRssMb} MB`,
   `- soak: ${soaked.executions} executions in ${soaked.seconds} s (${
     JSON.stringify(soaked.by_kind)
   }), ` +
