@@ -125,8 +125,12 @@ export function createServer(options: ServerOptions): McpServer {
         timeout_ms: z.number().optional(),
         session: z.string().optional(),
         reset: z.boolean().optional(),
+        // Listed as a bare object with a hint (the budget); values are checked as strings.
         files: z.record(z.string(), z.string()).optional()
-          .describe("path→text into cwd /data; out/ files return"),
+          .meta({ propertyNames: undefined, additionalProperties: undefined } as Record<
+            string,
+            unknown
+          >).describe("path→text in /data"),
       })),
       outputSchema: ExecResultSchema,
       annotations: { readOnlyHint: false, openWorldHint: true },
