@@ -3,7 +3,7 @@
  * memory snapshot first and embeds it (with the sandbox, Pyodide and every module) so the binary
  * needs no project folder and no download. The binary starts its sandbox children as copies of
  * itself in sandbox mode, which revokes every permission before loading anything
- * (`src/binary/entry.ts`).
+ * (`binary.ts`).
  *
  * `deno compile` needs Deno's runtime binary (denort): from `DENORT_BIN`, from Deno's cache, or
  * downloaded from Deno's release host. Without any of them this fails with a message that says so.
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
       : []),
     "--output",
     OUTPUT,
-    "src/binary/entry.ts",
+    "binary.ts",
   ];
   const runtime = await findRuntime();
   console.error(`deno ${args.join(" ")}`);

@@ -6,7 +6,7 @@
  * ignored (Deno's summary counts it so; these build machines cannot download denort).
  */
 import assert from "node:assert/strict";
-import { SANDBOX_FLAG } from "../src/binary/revoke.ts";
+import { SANDBOX_FLAG } from "../src/relay/sandbox_flag.ts";
 import { SandboxConfigSchema } from "../src/config.ts";
 import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
 import type { ChildRunResult } from "../src/relay/protocol.ts";
@@ -82,7 +82,7 @@ Deno.test(
           "--unstable-raw-imports",
           "--cached-only",
           `--config=${root}deno.json`,
-          `${root}src/binary/entry.ts`,
+          `${root}binary.ts`,
           SANDBOX_FLAG,
         ],
         env: { DENO_NO_PROMPT: "1", DENO_V8_FLAGS: "--liftoff-only" },

@@ -1,11 +1,11 @@
 /**
  * Where the sandbox's files are, and the exact command line of a sandbox child: `deno run` of
  * `sandbox/worker.ts` with no permission flag, or, inside the single binary, the binary itself in
- * sandbox mode (it revokes every permission first, see `src/binary/revoke.ts`); its environment
+ * sandbox mode (it revokes every permission first, see `sandbox/revoke.ts`); its environment
  * (a Deno data folder of its own where nothing can be written, no WebGPU) and its working
  * directory (`/`, which tells it nothing).
  */
-import { SANDBOX_FLAG } from "../binary/revoke.ts";
+import { SANDBOX_FLAG } from "../relay/sandbox_flag.ts";
 import type { SandboxConfig } from "../config.ts";
 import { hostDenoDir, sandboxDenoDir } from "./deno_dir.ts";
 

@@ -4,7 +4,7 @@
  * run, ffi, sys and a dynamic import of a file outside the module graph, and prints one JSON
  * object: probe name → the error's name (or "allowed").
  */
-import { PERMISSIONS, revokeAllPermissions } from "../../src/binary/revoke.ts";
+import { PERMISSIONS, revokeAllPermissions } from "../../sandbox/revoke.ts";
 
 const [dir, port] = Deno.args;
 revokeAllPermissions();

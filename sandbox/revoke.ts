@@ -4,9 +4,6 @@
  * before it loads anything else. This module imports nothing.
  */
 
-/** First argument that starts the binary as a sandbox child. */
-export const SANDBOX_FLAG = "--sandbox-child";
-
 /** Every permission Deno knows of. */
 export const PERMISSIONS = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
 
