@@ -6,8 +6,9 @@
  */
 import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
-import { AjvJsonSchemaValidator, type Tool } from "../mcp_sdk.ts";
-import { type PythonStub, renderStub } from "../formatting/python_stub.ts";
+import { AjvJsonSchemaValidator } from "../mcp_sdk.ts";
+import { renderStub } from "../formatting/python_stub.ts";
+import type { IndexedServer, IndexedTool } from "../formatting/tool_index.ts";
 import { type ToolDispatcher, toolKey, type ToolOutcome, type ToolRef } from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
@@ -17,21 +18,13 @@ import { unavailableMessage } from "./upstream_errors.ts";
 import { Upstream } from "./upstream.ts";
 
 /** One callable tool with everything the server and the sandbox need about it. */
-export interface CatalogEntry {
-  ref: ToolRef;
-  tool: Tool;
-  stub: PythonStub;
+export interface CatalogEntry extends IndexedTool {
   upstream: Upstream;
 }
 
 /** What listings show about a server. */
-export interface ServerSummary {
-  name: string;
-  pyName: string;
+export interface ServerSummary extends IndexedServer {
   status: Upstream["status"];
-  reason: string;
-  description?: string;
-  tools: string[];
 }
 
 type Validator = (input: unknown) => { valid: boolean; errorMessage?: string };

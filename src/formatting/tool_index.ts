@@ -4,8 +4,27 @@
  * exist; a server's description, which says how its paths work, when there is room), and the
  * rendering of `search_tools` results at three levels of detail.
  */
-import type { CatalogEntry, ServerSummary } from "../broker/broker.ts";
+import type { ToolRef } from "../contracts.ts";
+import type { Tool } from "../mcp_sdk.ts";
+import type { PythonStub } from "./python_stub.ts";
 import { isDeprecated, lineReturn, lineSummary, renderLine } from "./search_line.ts";
+
+/** What the index and search answers need of one callable tool (a broker catalog entry). */
+export interface IndexedTool {
+  ref: ToolRef;
+  tool: Tool;
+  stub: PythonStub;
+}
+
+/** What the index shows of one upstream server. */
+export interface IndexedServer {
+  name: string;
+  pyName: string;
+  status: string;
+  reason: string;
+  description?: string;
+  tools: string[];
+}
 
 /** How much of a tool `search_tools` shows. */
 export type Detail = "names" | "signatures" | "full";
@@ -46,7 +65,7 @@ const DESCRIPTION_CHARS = 60;
 
 /** The `execute_code` description: what it does, how to call tools, and the tool index. */
 export function executeCodeDescription(
-  servers: readonly ServerSummary[],
+  servers: readonly IndexedServer[],
   options: DescriptionOptions = {},
 ): string {
   const prose = BASE + (options.sessions ? FRESH_UNLESS_SESSION : FRESH);
@@ -124,11 +143,11 @@ export const SUMMARY_CHARS_PER_LINE = 20;
  * header, and short summaries go to the best matches first, within {@link SUMMARY_CHARS_PER_LINE}
  * characters a line on average.
  */
-export function renderResults(entries: readonly CatalogEntry[], detail: Detail): string {
+export function renderResults(entries: readonly IndexedTool[], detail: Detail): string {
   if (!entries.length) {
     return "No tool matches; try other words, or search_tools with an empty query to list all.";
   }
-  const summaries = new Set<CatalogEntry>();
+  const summaries = new Set<IndexedTool>();
   let budget = SUMMARY_CHARS_PER_LINE * entries.length;
   for (const entry of entries) {
     const length = isDeprecated(entry.tool) ? 0 : lineSummary(entry.tool).length;
@@ -137,7 +156,7 @@ export function renderResults(entries: readonly CatalogEntry[], detail: Detail):
       budget -= length;
     }
   }
-  const groups = new Map<string, CatalogEntry[]>();
+  const groups = new Map<string, IndexedTool[]>();
   for (const entry of entries) {
     groups.set(entry.ref.py_server, [...groups.get(entry.ref.py_server) ?? [], entry]);
   }
@@ -170,7 +189,7 @@ export function renderResults(entries: readonly CatalogEntry[], detail: Detail):
 }
 
 /** The return shape at least two tools of the group share, the most common one (not `Any`). */
-function commonReturn(group: readonly CatalogEntry[]): string | undefined {
+function commonReturn(group: readonly IndexedTool[]): string | undefined {
   const counts = new Map<string, number>();
   for (const entry of group) {
     const shape = lineReturn(entry.tool);
@@ -181,7 +200,7 @@ function commonReturn(group: readonly CatalogEntry[]): string | undefined {
 }
 
 /** `py_server.py_name` of every deprecated tool (left out of the index). */
-export function deprecatedTools(entries: readonly CatalogEntry[]): Set<string> {
+export function deprecatedTools(entries: readonly IndexedTool[]): Set<string> {
   return new Set(
     entries.filter((e) => isDeprecated(e.tool)).map((e) => `${e.ref.py_server}.${e.ref.py_name}`),
   );
