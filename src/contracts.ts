@@ -7,42 +7,7 @@
  */
 import { z } from "zod";
 
-/**
- * Every error code that can reach a client (an execution's `error.code`) or Python (a
- * `ToolError.code`), as one union. The codes a tool call can fail with are the subset
- * {@link TOOL_ERROR_CODES}: an execution result may carry any code (an uncaught `ToolError`
- * usually ends the run as RUNTIME_ERROR, but TOOL_CALL_LIMIT, UPSTREAM_UNAVAILABLE, TIMEOUT …
- * are also run codes), while a tool outcome may carry only the tool codes.
- */
-export const ERROR_CODES = [
-  "POLICY_VIOLATION",
-  "SYNTAX_ERROR",
-  "RUNTIME_ERROR",
-  "TIMEOUT",
-  "CANCELLED",
-  "MEMORY_LIMIT",
-  "OUTPUT_LIMIT",
-  "TOOL_CALL_LIMIT",
-  "SANDBOX_CRASH",
-  "PROTOCOL_VIOLATION",
-  "UPSTREAM_UNAVAILABLE",
-  "BUSY",
-  "SHUTTING_DOWN",
-  "INVALID_INPUT",
-  "SESSION_LIMIT",
-  "UNKNOWN_TOOL",
-  "INVALID_ARGUMENTS",
-  "TOOL_ERROR",
-  "RESULT_TOO_LARGE",
-  "INVALID_RESULT",
-  "APPROVAL_DENIED",
-  "ALREADY_EXISTS",
-] as const;
-
-/** One error code (see {@link ERROR_CODES}). */
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** The codes a single tool call can fail with (Python's `ToolError.code`); a subset. */
+/** The codes a single tool call can fail with (Python's `ToolError.code`). */
 export const TOOL_ERROR_CODES = [
   "UNKNOWN_TOOL",
   "INVALID_ARGUMENTS",
@@ -55,7 +20,32 @@ export const TOOL_ERROR_CODES = [
   "CANCELLED",
   "TOOL_CALL_LIMIT",
   "SHUTTING_DOWN",
-] as const satisfies readonly ErrorCode[];
+] as const;
+
+/**
+ * Every error code that can reach a client (an execution's `error.code`, a refused tool's) or
+ * Python (a `ToolError.code`), as one union: the run codes and {@link TOOL_ERROR_CODES}. An
+ * execution result may carry any code (an uncaught `ToolError` usually ends the run as
+ * RUNTIME_ERROR, but TOOL_CALL_LIMIT, UPSTREAM_UNAVAILABLE, TIMEOUT … are also run codes), while a
+ * tool outcome may carry only the tool codes.
+ */
+export const ERROR_CODES = [
+  "POLICY_VIOLATION",
+  "SYNTAX_ERROR",
+  "RUNTIME_ERROR",
+  "MEMORY_LIMIT",
+  "OUTPUT_LIMIT",
+  "SANDBOX_CRASH",
+  "PROTOCOL_VIOLATION",
+  "BUSY",
+  "INVALID_INPUT",
+  "SESSION_LIMIT",
+  "ALREADY_EXISTS",
+  ...TOOL_ERROR_CODES,
+] as const;
+
+/** One error code (see {@link ERROR_CODES}). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** One tool error code. */
 export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
