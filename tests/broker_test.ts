@@ -94,7 +94,7 @@ Deno.test({
           "help(tools.server_everything.get_sum)\ntools.server_everything.get_sum(a=2, b=40)",
         );
         assert.equal(r.ok, true, r.text);
-        assert.match(JSON.stringify(r.result), /42/);
+        assert.equal(r.result, "The sum of 2 and 40 is 42.");
         assert.match(r.stdout, /get_sum\(\*, a: float, b: float\)/);
         assert.match(r.stdout, /Upstream tool: "get-sum"/);
       });
@@ -105,7 +105,7 @@ Deno.test({
           `try:\n    tools.filesystem.read_text_file(path=${
             JSON.stringify(`${dir}/missing.txt`)
           })\n` +
-            "except ToolError as e:\n    result = [e.server, e.tool, e.code, 'ENOENT' in str(e) or 'not' in str(e).lower()]",
+            "except ToolError as e:\n    result = [e.server, e.tool, e.code, 'ENOENT' in str(e)]",
         );
         assert.deepEqual(r.result, ["filesystem", "read_text_file", "TOOL_ERROR", true]);
       });
@@ -208,7 +208,7 @@ Deno.test({
           assert.equal(r.error?.code, "UPSTREAM_UNAVAILABLE", r.text);
           const again = await execute(server, "tools.server_everything.get_sum(a=1, b=2)");
           assert.equal(again.ok, true, again.text);
-          assert.match(JSON.stringify(again.result), /3/);
+          assert.equal(again.result, "The sum of 1 and 2 is 3.");
         },
       );
 
