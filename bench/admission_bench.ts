@@ -4,8 +4,8 @@
  * whole process tree, the latency of `ping` and `tools/list` meanwhile, and how the runs ended
  * (finished, or BUSY after queue_timeout_ms).
  */
-import { descendantsMatching, treeRssMb } from "../tests/support/processes.ts";
-import { execute, startServer } from "../tests/support/server.ts";
+import { descendantsMatching, treeRssMb } from "../support/processes.ts";
+import { execute, startServer } from "../support/server.ts";
 import { progress, round, sleep, type Stats, stats } from "./stats.ts";
 
 /** What the admission bench measured. */

@@ -8,9 +8,9 @@
  * with --json the last stdout line is the JSON object.
  */
 import { parseArgs } from "node:util";
-import { startServer } from "../tests/support/server.ts";
-import { allUpstreams } from "../tests/support/upstreams.ts";
-import { rssMb } from "../tests/support/processes.ts";
+import { startServer } from "../support/server.ts";
+import { allUpstreams } from "../support/upstreams.ts";
+import { rssMb } from "../support/processes.ts";
 import { admissionBench } from "./admission_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";

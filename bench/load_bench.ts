@@ -3,8 +3,8 @@
  * and a soak of N executions at 4-way concurrency mixing successes, Python errors, timeouts, policy
  * violations and tool calls — counting executions that got no result and processes left behind.
  */
-import { descendants, isZombie, rssMb } from "../tests/support/processes.ts";
-import { execute, type TestServer } from "../tests/support/server.ts";
+import { descendants, isZombie, rssMb } from "../support/processes.ts";
+import { execute, type TestServer } from "../support/server.ts";
 import { progress, round } from "./stats.ts";
 
 /** Throughput at one concurrency. */

@@ -10,7 +10,7 @@ import { ApprovalGate, SessionApprovals } from "../src/approval/gate.ts";
 import type { ToolDispatcher } from "../src/contracts.ts";
 import { SandboxConfigSchema } from "../src/config.ts";
 import { Executor } from "../src/sandbox_host/executor.ts";
-import { execute, startServer } from "../tests/support/server.ts";
+import { execute, startServer } from "../support/server.ts";
 import { progress, round, sleep, type Stats, stats } from "./stats.ts";
 
 /** Figures of the sandbox bench. */

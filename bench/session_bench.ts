@@ -3,9 +3,9 @@
  * call, the child taken from a warm pool of 2), the later calls of a session (`print(1)`), and
  * the resident memory of an idle session child.
  */
-import { childPids, rssMb } from "../tests/support/processes.ts";
-import { startServer } from "../tests/support/server.ts";
-import { run } from "../tests/support/sessions.ts";
+import { childPids, rssMb } from "../support/processes.ts";
+import { startServer } from "../support/server.ts";
+import { run } from "../support/sessions.ts";
 import { progress, sleep, type Stats, stats } from "./stats.ts";
 
 /** Figures of the session bench. */

@@ -8,8 +8,8 @@
  * variable part; o200k tokens with gpt-tokenizer, tools counted as a model is shown them.
  */
 import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
-import { execute, type TestServer } from "../tests/support/server.ts";
-import { textTokens, toolListTokens } from "../tests/support/tokens.ts";
+import { execute, type TestServer } from "../support/server.ts";
+import { textTokens, toolListTokens } from "../support/tokens.ts";
 import { type Call, TASKS } from "./economy_tasks.ts";
 import { progress } from "./stats.ts";
 import { account, type Accounting, saving, type Segment } from "./token_accounting.ts";

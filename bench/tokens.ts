@@ -2,8 +2,8 @@
  * `deno task bench:tokens`: the token economy part of the bench alone (about a minute): starts the
  * server over the three reference servers and prints both accountings as markdown.
  */
-import { startServer } from "../tests/support/server.ts";
-import { allUpstreams } from "../tests/support/upstreams.ts";
+import { startServer } from "../support/server.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 import { tokenEconomy } from "./token_economy.ts";
 import { tokenMarkdown } from "./token_report.ts";
 

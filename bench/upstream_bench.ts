@@ -5,8 +5,8 @@
  */
 import { countTokens } from "gpt-tokenizer";
 import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
-import { execute, startServer } from "../tests/support/server.ts";
-import { allUpstreams } from "../tests/support/upstreams.ts";
+import { execute, startServer } from "../support/server.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 import { progress, round, type Stats, stats } from "./stats.ts";
 
 /** Figures of the upstream bench. */

@@ -5,8 +5,8 @@
  * BUSY; past sandbox.total_rss_mb the largest running child is stopped with MEMORY_LIMIT.
  */
 import assert from "node:assert/strict";
-import { descendantsMatching } from "./support/processes.ts";
-import { execute, startServer, type TestServer } from "./support/server.ts";
+import { descendantsMatching } from "../support/processes.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
 
 const SLEEP = (s: number) => `import asyncio\nawait asyncio.sleep(${s})\n'slept'`;
 

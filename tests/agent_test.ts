@@ -3,9 +3,9 @@
  * filesystem upstream, against a scripted OpenAI-compatible endpoint on 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { startFakeLlm } from "./support/fake_llm.ts";
-import { execute, startServer, type TestServer } from "./support/server.ts";
-import { denoServer, PACKAGES } from "./support/upstreams.ts";
+import { startFakeLlm } from "../support/fake_llm.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+import { denoServer, PACKAGES } from "../support/upstreams.ts";
 
 const SECRET = `sk-test-${crypto.randomUUID()}`;
 const dir = Deno.makeTempDirSync({ prefix: "mcp-agent-" });

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import type { ExecResult } from "../src/contracts.ts";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
-import { approvingUpstreams as upstreams, exists } from "./support/approvals.ts";
-import { startFakeLlm } from "./support/fake_llm.ts";
-import { execute, startServer } from "./support/server.ts";
+import { approvingUpstreams as upstreams, exists } from "../support/approvals.ts";
+import { startFakeLlm } from "../support/fake_llm.ts";
+import { execute, startServer } from "../support/server.ts";
 
 Deno.test({
   name:

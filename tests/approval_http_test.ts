@@ -9,10 +9,10 @@
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
 import type { ExecResult } from "../src/contracts.ts";
-import { exists } from "./support/approvals.ts";
-import { connectHttp, startHttpServer } from "./support/http.ts";
-import { root } from "./support/server.ts";
-import { denoServer, PACKAGES } from "./support/upstreams.ts";
+import { exists } from "../support/approvals.ts";
+import { connectHttp, startHttpServer } from "../support/http.ts";
+import { root } from "../support/server.ts";
+import { denoServer, PACKAGES } from "../support/upstreams.ts";
 
 type Client = Awaited<ReturnType<typeof connectHttp>>["client"];
 

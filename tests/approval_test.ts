@@ -10,8 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
-import { approvingUpstreams as upstreams, exists } from "./support/approvals.ts";
-import { execute, root, startServer, type TestServer } from "./support/server.ts";
+import { approvingUpstreams as upstreams, exists } from "../support/approvals.ts";
+import { execute, root, startServer, type TestServer } from "../support/server.ts";
 
 /** What the client's handler saw. */
 interface Question {

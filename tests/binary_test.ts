@@ -13,7 +13,7 @@ import type { ChildRunResult } from "../src/relay/protocol.ts";
 import { SandboxChild } from "../src/sandbox_host/child.ts";
 import { emptyDir, ensureSnapshot } from "../src/sandbox_host/snapshot.ts";
 import { findRuntime, OUTPUT } from "../scripts/compile.ts";
-import { root, writeConfig } from "./support/server.ts";
+import { root, writeConfig } from "../support/server.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -36,7 +36,7 @@ Deno.test("sandbox mode: after revoking, every probe is NotCapable (under deno r
   const net = countingListener();
   try {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}tests/support/revoke_probe.ts`, dir, String(net.port)],
+      args: ["run", "-A", `${root}support/revoke_probe.ts`, dir, String(net.port)],
       env: { DENO_NO_PROMPT: "1" },
       stdout: "piped",
       stderr: "piped",

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { countTokens } from "gpt-tokenizer";
-import { commandLine, descendants, waitForExit } from "./support/processes.ts";
-import { execute, startServer, type TestServer } from "./support/server.ts";
-import { allUpstreams, PACKAGES } from "./support/upstreams.ts";
+import { commandLine, descendants, waitForExit } from "../support/processes.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+import { allUpstreams, PACKAGES } from "../support/upstreams.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "mcp-broker-" });
 for (let i = 0; i < 20; i++) {

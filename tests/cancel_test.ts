@@ -4,8 +4,8 @@
  * killed.
  */
 import assert from "node:assert/strict";
-import { descendants } from "./support/processes.ts";
-import { startServer } from "./support/server.ts";
+import { descendants } from "../support/processes.ts";
+import { startServer } from "../support/server.ts";
 
 /** Polls `check` every 50 ms until it is true; false after `ms`. */
 async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {

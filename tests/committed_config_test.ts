@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
-import { execute, root, startServer } from "./support/server.ts";
+import { execute, root, startServer } from "../support/server.ts";
 
 const COMMITTED = `${root}mcp_servers.json`;
 

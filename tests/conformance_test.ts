@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { REQUIRED } from "../scripts/conformance.ts";
-import { root } from "./support/server.ts";
+import { root } from "../support/server.ts";
 
 Deno.test("conformance suite passes against its baseline", async () => {
   const task = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).tasks.conformance as string;

@@ -3,7 +3,7 @@
  * tools and prints an execute_code run readably.
  */
 import assert from "node:assert/strict";
-import { root, writeConfig } from "./support/server.ts";
+import { root, writeConfig } from "../support/server.ts";
 
 Deno.test("the debug client runs a Python file through execute_code", async () => {
   const file = `${root}.cache/tests/debug-${crypto.randomUUID()}.py`;

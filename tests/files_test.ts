@@ -5,8 +5,8 @@
  * ordinary file code run.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "./support/server.ts";
-import { run } from "./support/sessions.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+import { run } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -12,7 +12,7 @@ import {
   rawHttp,
   rawSession,
   startHttpServer,
-} from "./support/http.ts";
+} from "../support/http.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };

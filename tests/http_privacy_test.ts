@@ -12,7 +12,7 @@ import {
   rawSession,
   startHttpServer,
   waitFor,
-} from "./support/http.ts";
+} from "../support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 

@@ -4,7 +4,7 @@
  * body are answered 408 and closed; a request whose answer takes longer than the timeout is not.
  */
 import assert from "node:assert/strict";
-import { connectHttp, startHttpServer } from "./support/http.ts";
+import { connectHttp, startHttpServer } from "../support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 const encoder = new TextEncoder();

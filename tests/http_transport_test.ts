@@ -9,8 +9,8 @@ import { HttpConfigSchema } from "../src/http/http_config.ts";
 import { serveHttp } from "../src/http/http_server.ts";
 import { EmptyResultSchema, LoggingMessageNotificationSchema, McpServer } from "../src/mcp_sdk.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
-import { childPids, waitForExit } from "./support/processes.ts";
-import { root, startServer, writeConfig } from "./support/server.ts";
+import { childPids, waitForExit } from "../support/processes.ts";
+import { root, startServer, writeConfig } from "../support/server.ts";
 import {
   connectHttp,
   initializeBody,
@@ -18,7 +18,7 @@ import {
   rawSession,
   startHttpServer,
   waitFor,
-} from "./support/http.ts";
+} from "../support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 

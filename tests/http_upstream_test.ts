@@ -3,8 +3,8 @@
  * automatic fallback; without a network permission the upstream is unavailable with the fix named.
  */
 import assert from "node:assert/strict";
-import { execute, startServer } from "./support/server.ts";
-import { PACKAGES } from "./support/upstreams.ts";
+import { execute, startServer } from "../support/server.ts";
+import { PACKAGES } from "../support/upstreams.ts";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

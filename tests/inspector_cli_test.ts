@@ -3,8 +3,8 @@
  * the server over stdio and over HTTP, checking the JSON it prints. Ignored when npx is missing.
  */
 import assert from "node:assert/strict";
-import { root, writeConfig } from "./support/server.ts";
-import { startHttpServer } from "./support/http.ts";
+import { root, writeConfig } from "../support/server.ts";
+import { startHttpServer } from "../support/http.ts";
 
 const INSPECTOR = "@modelcontextprotocol/inspector-cli@1.0.3";
 const opts = { sanitizeOps: false, sanitizeResources: false };

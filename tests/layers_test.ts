@@ -31,7 +31,7 @@ Deno.test("specifiers finds static, type-only, re-export and dynamic imports", (
 Deno.test("resolve follows . and .. from the importing file's folder", () => {
   assert.equal(resolve("src/broker/broker.ts", "../contracts.ts"), "src/contracts.ts");
   assert.equal(resolve("main.ts", "./src/log.ts"), "src/log.ts");
-  assert.equal(resolve("tests/support/x.ts", "../../src/a/b.ts"), "src/a/b.ts");
+  assert.equal(resolve("tests/sandbox/x.ts", "../../src/a/b.ts"), "src/a/b.ts");
 });
 
 Deno.test("violations names the rule an edge breaks, and none for an allowed edge", () => {
@@ -41,7 +41,7 @@ Deno.test("violations names the rule an edge breaks, and none for an allowed edg
   assert.deepEqual(violations({ from: "src/broker/broker.ts", to: "src/contracts.ts" }), []);
   assert.deepEqual(violations({ from: "src/server/server.ts", to: "src/broker/broker.ts" }), []);
   assert.equal(violations({ from: "src/contracts.ts", to: "src/log.ts" }).length, 1);
-  assert.equal(violations({ from: "bench/bench.ts", to: "tests/support/server.ts" }).length, 1);
+  assert.equal(violations({ from: "bench/bench.ts", to: "tests/server_test.ts" }).length, 1);
 });
 
 Deno.test("cycles finds a loop of three, a self-import, and nothing in a tree", () => {

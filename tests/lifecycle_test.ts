@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { taskFlags } from "../scripts/task_flags.ts";
-import { childPids, commandLine, waitForExit } from "./support/processes.ts";
-import { root, startServer, writeConfig } from "./support/server.ts";
+import { childPids, commandLine, waitForExit } from "../support/processes.ts";
+import { root, startServer, writeConfig } from "../support/server.ts";
 
 async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -13,8 +13,8 @@ import { Broker, type CatalogEntry } from "../src/broker/broker.ts";
 import { mapToolResult } from "../src/broker/result_mapping.ts";
 import { UNTYPED_RETURN } from "../src/formatting/python_stub.ts";
 import { lineReturn } from "../src/formatting/search_line.ts";
-import { mismatch, parseShape } from "./support/shape.ts";
-import { allUpstreams } from "./support/upstreams.ts";
+import { mismatch, parseShape } from "../support/shape.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "mcp-shapes-" });
 Deno.writeTextFileSync(`${dir}/a.txt`, "alpha\nbeta\n");

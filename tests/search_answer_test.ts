@@ -10,7 +10,7 @@ import { ConfigSchema } from "../src/config.ts";
 import { Broker } from "../src/broker/broker.ts";
 import { searchTools } from "../src/broker/search.ts";
 import { renderResults } from "../src/formatting/tool_index.ts";
-import { allUpstreams } from "./support/upstreams.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "mcp-search-" });
 

@@ -5,7 +5,7 @@
  * `js` and `sys`).
  */
 import assert from "node:assert/strict";
-import { execute, startServer, type TestServer } from "./support/server.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
 
 let server: TestServer;
 

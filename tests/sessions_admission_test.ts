@@ -4,8 +4,8 @@
  * children, and an idle session child counts toward `total_rss_mb`.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "./support/server.ts";
-import { run } from "./support/sessions.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+import { run } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

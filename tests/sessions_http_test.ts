@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { ResourceListChangedNotificationSchema } from "../src/mcp_sdk.ts";
-import { connectHttp, startHttpServer } from "./support/http.ts";
-import { run, waitForChildren } from "./support/sessions.ts";
+import { connectHttp, startHttpServer } from "../support/http.ts";
+import { run, waitForChildren } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

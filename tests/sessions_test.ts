@@ -4,9 +4,9 @@
  * 100 calls, and no session child outliving the server.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "./support/server.ts";
-import { run, waitForChildren } from "./support/sessions.ts";
-import { isAlive, rssMb, waitForExit } from "./support/processes.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+import { run, waitForChildren } from "../support/sessions.ts";
+import { isAlive, rssMb, waitForExit } from "../support/processes.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

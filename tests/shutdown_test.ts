@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { ExecResult } from "../src/contracts.ts";
-import { startFakeLlm } from "./support/fake_llm.ts";
-import { connectHttp, startHttpServer } from "./support/http.ts";
-import { descendantsMatching, waitForExit } from "./support/processes.ts";
+import { startFakeLlm } from "../support/fake_llm.ts";
+import { connectHttp, startHttpServer } from "../support/http.ts";
+import { descendantsMatching, waitForExit } from "../support/processes.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
-import { root, startServer, writeConfig } from "./support/server.ts";
+import { root, startServer, writeConfig } from "../support/server.ts";
 
 const SLEEP = "import asyncio\nawait asyncio.sleep(60)";
 

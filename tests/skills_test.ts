@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { ToolListChangedNotificationSchema } from "../src/mcp_sdk.ts";
-import { execute, startServer, type TestServer } from "./support/server.ts";
-import { denoServer, PACKAGES } from "./support/upstreams.ts";
-import { startFakeLlm } from "./support/fake_llm.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+import { denoServer, PACKAGES } from "../support/upstreams.ts";
+import { startFakeLlm } from "../support/fake_llm.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { taskFlags } from "../scripts/task_flags.ts";
-import { execute, root, startServer } from "./support/server.ts";
+import { execute, root, startServer } from "../support/server.ts";
 
 async function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   const output = await new Deno.Command(Deno.execPath(), {

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
-import { descendants, waitForExit } from "./support/processes.ts";
-import { execute, root, startServer, writeConfig } from "./support/server.ts";
-import { testUpstream } from "./support/test_upstream.ts";
+import { descendants, waitForExit } from "../support/processes.ts";
+import { execute, root, startServer, writeConfig } from "../support/server.ts";
+import { testUpstream } from "../support/test_upstream.ts";
 
 const MiB = 1024 * 1024;
 const CONFIG = { servers: { t: testUpstream() }, sandbox: { pool_size: 2 } };

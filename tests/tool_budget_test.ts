@@ -6,8 +6,8 @@
  * later addition that does not fit fails here. run_agent is listed only with an LLM configured.
  */
 import assert from "node:assert/strict";
-import { root, startServer } from "./support/server.ts";
-import { toolListTokens, toolTokens } from "./support/tokens.ts";
+import { root, startServer } from "../support/server.ts";
+import { toolListTokens, toolTokens } from "../support/tokens.ts";
 
 /** Everything a model is shown of our tools, in o200k tokens. */
 const BUDGET = 350;

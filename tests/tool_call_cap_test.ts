@@ -5,8 +5,8 @@
  * received is counted by the upstream itself (a real MCP server that counts its calls).
  */
 import assert from "node:assert/strict";
-import { execute, startServer } from "./support/server.ts";
-import { countingServer } from "./support/counting_server.ts";
+import { execute, startServer } from "../support/server.ts";
+import { countingServer } from "../support/counting_server.ts";
 
 const CAP = 200;
 

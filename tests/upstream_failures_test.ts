@@ -4,8 +4,8 @@
  * to start or die (their stderr tells why), and the environment a stdio upstream inherits.
  */
 import assert from "node:assert/strict";
-import { execute, startServer, type TestServer } from "./support/server.ts";
-import { testUpstream } from "./support/test_upstream.ts";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+import { testUpstream } from "../support/test_upstream.ts";
 
 /** Starts a server with the given upstreams and a pool of one, runs `fn`, always closes it. */
 async function withServer(

@@ -7,8 +7,8 @@
  * depth), each attempt must be refused as POLICY_VIOLATION before it runs, or still be blocked.
  */
 import assert from "node:assert/strict";
-import { execute, root, startServer, type TestServer } from "../support/server.ts";
-import { run } from "../support/sessions.ts";
+import { execute, root, startServer, type TestServer } from "../../support/server.ts";
+import { run } from "../../support/sessions.ts";
 
 const CANARY = `canary-${crypto.randomUUID()}`;
 const ENV_CANARY = `env-canary-${crypto.randomUUID()}`;

@@ -5,8 +5,8 @@
  * go through `run_js`): the limits must hold without it.
  */
 import assert from "node:assert/strict";
-import { rssMb } from "../support/processes.ts";
-import { execute, startServer, type TestServer } from "../support/server.ts";
+import { rssMb } from "../../support/processes.ts";
+import { execute, startServer, type TestServer } from "../../support/server.ts";
 
 const TIMEOUT_MS = 1500;
 

@@ -6,7 +6,7 @@
  * through the real server with the guardrail policy off: the process boundary must hold alone.
  */
 import assert from "node:assert/strict";
-import { execute, root, startServer, type TestServer } from "../support/server.ts";
+import { execute, root, startServer, type TestServer } from "../../support/server.ts";
 
 const CANARY = `storage-canary-${crypto.randomUUID()}`;
 const RUNS = 50;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { SandboxConfigSchema } from "../../src/config.ts";
 import { type AcquireResult, WarmPool } from "../../src/sandbox_host/pool.ts";
 import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
-import { isAlive } from "../support/processes.ts";
+import { isAlive } from "../../support/processes.ts";
 
 async function pool(settings: Record<string, unknown>): Promise<WarmPool> {
   const config = SandboxConfigSchema.parse(settings);

@@ -2,14 +2,14 @@
  * Test support: a tiny real MCP server (the SDK's `Server` over its stdio transport) with the
  * behaviours the npm servers do not offer: results of any size, JSON-RPC errors with a chosen
  * message, a call held open until another call releases it, and dying with a last word on stderr.
- * Run it with `deno run --quiet --no-prompt tests/support/test_upstream.ts`.
+ * Run it with `deno run --quiet --no-prompt support/test_upstream.ts`.
  */
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
   Server,
   StdioServerTransport,
-} from "../../src/mcp_sdk.ts";
+} from "../src/mcp_sdk.ts";
 
 /** The command and arguments of a config entry that runs this server. */
 export function testUpstream(

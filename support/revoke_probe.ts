@@ -1,10 +1,10 @@
 /**
- * Test helper run as `deno run -A tests/support/revoke_probe.ts <dir> <port>`: does what the
+ * Test helper run as `deno run -A support/revoke_probe.ts <dir> <port>`: does what the
  * binary's sandbox mode does first (revoke every permission), then tries read, write, net, env,
  * run, ffi, sys and a dynamic import of a file outside the module graph, and prints one JSON
  * object: probe name → the error's name (or "allowed").
  */
-import { PERMISSIONS, revokeAllPermissions } from "../../sandbox/revoke.ts";
+import { PERMISSIONS, revokeAllPermissions } from "../sandbox/revoke.ts";
 
 const [dir, port] = Deno.args;
 revokeAllPermissions();

@@ -2,13 +2,13 @@
  * Test support: starts the real server (`main.ts`, with the permission flags of `deno task start`)
  * as a subprocess and talks to it through the real MCP SDK client over stdio.
  */
-import { Client, StdioClientTransport } from "../../src/mcp_sdk.ts";
-import { taskFlags } from "../../scripts/task_flags.ts";
+import { Client, StdioClientTransport } from "../src/mcp_sdk.ts";
+import { taskFlags } from "../scripts/task_flags.ts";
 import { waitForExit } from "./processes.ts";
-import type { ExecResult } from "../../src/contracts.ts";
+import type { ExecResult } from "../src/contracts.ts";
 
 /** Absolute path of a file in the project. */
-export const root = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+export const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 /** A started server and its client. */
 export interface TestServer {

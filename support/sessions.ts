@@ -2,8 +2,8 @@
  * Test support for sandbox sessions and files: `execute_code` with `session`, `reset` and `files`
  * through a real SDK client, returning the structured result, the text and the content blocks.
  */
-import type { Client } from "../../src/mcp_sdk.ts";
-import type { ExecResult } from "../../src/contracts.ts";
+import type { Client } from "../src/mcp_sdk.ts";
+import type { ExecResult } from "../src/contracts.ts";
 import { childPids } from "./processes.ts";
 
 /** A content block of a tool result. */

@@ -4,7 +4,7 @@
  * `count` (how many `hit` calls arrived).
  */
 import { z } from "zod";
-import { McpServer, StdioServerTransport } from "../../src/mcp_sdk.ts";
+import { McpServer, StdioServerTransport } from "../src/mcp_sdk.ts";
 
 /** A stdio server entry that runs this file. */
 export function countingServer(): Record<string, unknown> {

@@ -3,8 +3,8 @@
  * the permission flags of `deno task start:http`) on a free port, connects SDK clients to it, and
  * sends raw requests (fetch, or bare HTTP/1.1 over TCP when a test needs its own Host header).
  */
-import { Client, StreamableHTTPClientTransport } from "../../src/mcp_sdk.ts";
-import { taskFlags } from "../../scripts/task_flags.ts";
+import { Client, StreamableHTTPClientTransport } from "../src/mcp_sdk.ts";
+import { taskFlags } from "../scripts/task_flags.ts";
 import { waitForExit } from "./processes.ts";
 import { root, writeConfig } from "./server.ts";
 
