@@ -162,16 +162,3 @@ export async function rawHttp(
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
   return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
 }
-
-/** Resolves once `check` holds (checked every 20 ms); rejects naming `what` after `ms`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Waited ${ms} ms in vain for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

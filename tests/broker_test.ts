@@ -7,6 +7,7 @@ import { countTokens } from "gpt-tokenizer";
 import { commandLine, descendants, waitForExit } from "../support/processes.ts";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 import { allUpstreams, PACKAGES } from "../support/upstreams.ts";
+import { waitFor } from "../support/wait.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "mcp-broker-" });
 for (let i = 0; i < 20; i++) {
@@ -187,15 +188,16 @@ Deno.test({
         async () => {
           let everything: number | undefined;
           let seen: string[] = [];
-          for (let i = 0; i < 50 && everything === undefined; i++) {
+          const find = async () => {
             seen = [];
             for (const pid of await descendants(server.pid)) {
               const line = await commandLine(pid);
               seen.push(`${pid}: ${line.slice(0, 160)}`);
               if (line.includes(PACKAGES.everything)) everything = pid;
             }
-            if (everything === undefined) await new Promise((r) => setTimeout(r, 200));
-          }
+            return everything !== undefined;
+          };
+          await waitFor(find, "server-everything's process", 10_000).catch(() => {});
           assert.ok(everything, `server-everything is not among:\n${seen.join("\n")}`);
           const running = execute(
             server,

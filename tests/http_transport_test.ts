@@ -17,8 +17,8 @@ import {
   mcpHeaders,
   rawSession,
   startHttpServer,
-  waitFor,
 } from "../support/http.ts";
+import { waitFor } from "../support/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 

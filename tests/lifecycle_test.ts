@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { taskFlags } from "../scripts/task_flags.ts";
 import { childPids, commandLine, waitForExit } from "../support/processes.ts";
 import { root, startServer, writeConfig } from "../support/server.ts";
+import { denoServer, PACKAGES } from "../support/upstreams.ts";
+import { waitFor } from "../support/wait.ts";
 
 async function runMain(args: string[]): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -70,10 +72,8 @@ for (const how of ["stdin end", "SIGTERM", "SIGINT"] as const) {
       })
         .catch(() => undefined);
       let children: number[] = [];
-      for (let i = 0; i < 100 && children.length < 3; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        children = await childPids(server.pid);
-      }
+      await waitFor(async () => (children = await childPids(server.pid)).length >= 3, "children")
+        .catch(() => {});
       assert.ok(children.length >= 2, `expected live sandbox children, saw ${children.length}`);
       if (how === "stdin end") await server.close();
       else Deno.kill(server.pid, how);
@@ -92,30 +92,44 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
+    // The program calls a tool, then loops: the audit log's line for that call (written by the
+    // host once the call is answered) tells the test the loop is running.
+    const dir = Deno.makeTempDirSync({ prefix: "mcp-lifecycle-" });
+    const audit = `${dir}/audit.jsonl`;
     const server = await startServer({
-      config: { sandbox: { pool_size: 1, timeout_ms: 120_000 } },
+      config: {
+        servers: { filesystem: denoServer(PACKAGES.filesystem, { dir, args: [dir] }) },
+        sandbox: { pool_size: 1, timeout_ms: 120_000 },
+        approval: { audit_log: audit },
+      },
     });
     const running = server.client.callTool({
       name: "execute_code",
-      arguments: { code: "while True:\n    pass" },
+      arguments: {
+        code: "tools.filesystem.list_allowed_directories()\nwhile True:\n    pass",
+      },
     })
       .catch(() => undefined);
-    let workers: number[] = [];
-    for (let i = 0; i < 100 && workers.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      workers = await sandboxChildren(server.pid);
-    }
+    await waitFor(() => readText(audit).includes("list_allowed_directories"), "the tool call");
+    const workers = await sandboxChildren(server.pid);
     assert.ok(workers.length >= 1, "a sandbox child is running");
-    await new Promise((r) => setTimeout(r, 1500)); // the loop is running by now
-    workers = await sandboxChildren(server.pid);
     Deno.kill(server.pid, "SIGKILL");
     for (const pid of workers) {
       assert.ok(await waitForExit(pid, 5000), `child ${pid} outlived its host`);
     }
     await server.close().catch(() => {});
     await running;
+    Deno.removeSync(dir, { recursive: true });
   },
 });
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
 
 async function sandboxChildren(pid: number): Promise<number[]> {
   const out: number[] = [];
