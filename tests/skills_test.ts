@@ -10,6 +10,7 @@ import { ToolListChangedNotificationSchema } from "../src/mcp_sdk.ts";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 import { denoServer, PACKAGES } from "../support/upstreams.ts";
 import { startFakeLlm } from "../support/fake_llm.ts";
+import { run as runIn } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -156,6 +157,21 @@ Deno.test(
         const run = await execute(server, 'skills.shout_note("note.txt")');
         assert.equal(run.result, "HELLO FROM THE NOTE", run.text);
         assert.equal(run.tool_calls.length, 1);
+      });
+
+      await t.step("inside a session, with a skill saved after the session started", async () => {
+        const first = await runIn(server.client, 'note = skills.read_note("note.txt")\nlen(note)', {
+          session: "skills",
+        });
+        assert.equal(first.result, 19, first.text);
+        const saved = await save(server, {
+          name: "shout",
+          code: '"""Capitals."""\n\ndef shout(text):\n    return text.upper()\n',
+        });
+        assert.equal(saved.isError, false, saved.text);
+        const second = await runIn(server.client, "skills.shout(note)", { session: "skills" });
+        assert.equal(second.result, "HELLO FROM THE NOTE", second.text);
+        assert.equal(second.session?.state, "resumed", second.text);
       });
 
       await t.step(
