@@ -3,44 +3,7 @@
  * (`get-sum` → `get_sum`), deterministically, with collisions resolved by a numeric suffix in the
  * sorted order of the original names.
  */
-
-const PYTHON_KEYWORDS = new Set([
-  "False",
-  "None",
-  "True",
-  "and",
-  "as",
-  "assert",
-  "async",
-  "await",
-  "break",
-  "class",
-  "continue",
-  "def",
-  "del",
-  "elif",
-  "else",
-  "except",
-  "finally",
-  "for",
-  "from",
-  "global",
-  "if",
-  "import",
-  "in",
-  "is",
-  "lambda",
-  "nonlocal",
-  "not",
-  "or",
-  "pass",
-  "raise",
-  "return",
-  "try",
-  "while",
-  "with",
-  "yield",
-]);
+import { PYTHON_KEYWORDS } from "../formatting/python_keywords.ts";
 
 /** Reserved attribute names of the `tools` namespaces. */
 const RESERVED = new Set(["aio"]);

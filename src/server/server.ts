@@ -17,6 +17,7 @@ import {
   renderResults,
 } from "../formatting/tool_index.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
+import { failure } from "../sandbox_host/run_errors.ts";
 import { approvalGates, type RequestInfo } from "./approval_setup.ts";
 import { InFlight } from "./in_flight.ts";
 import { sessionLogger } from "./mcp_logging.ts";
@@ -225,15 +226,12 @@ function sessionRefusal(input: ExecuteInput, extra: RequestInfo): ExecResult | u
     message = "Sessions need an MCP session, and this HTTP server is stateless; run without " +
       "session (send the data with files), or use a server with sessions.";
   }
-  if (!message) return undefined;
-  return {
-    ok: false,
-    stdout: "",
-    stderr: "",
-    error: { code: "INVALID_INPUT", message },
-    tool_calls: [],
-    duration_ms: 0,
-  };
+  return message ? refusedInput(message) : undefined;
+}
+
+/** An execution refused before anything ran (`INVALID_INPUT`). */
+function refusedInput(message: string): ExecResult {
+  return failure({ code: "INVALID_INPUT", message }, performance.now());
 }
 
 /** An error result for input outside the limits, naming each argument and what is allowed. */
@@ -251,15 +249,7 @@ function invalidMessage(tool: string, error: z.ZodError): string {
 
 /** `execute_code`'s result for input outside the limits (`INVALID_INPUT`; nothing ran). */
 function invalidExecution(error: z.ZodError) {
-  const message = invalidMessage("execute_code", error);
-  const result: ExecResult = {
-    ok: false,
-    stdout: "",
-    stderr: "",
-    error: { code: "INVALID_INPUT", message },
-    tool_calls: [],
-    duration_ms: 0,
-  };
+  const result = refusedInput(invalidMessage("execute_code", error));
   return {
     content: [{ type: "text" as const, text: resultText(result) }],
     structuredContent: result,

@@ -4,43 +4,9 @@
  * it leaves the folder.
  */
 import { join } from "node:path";
+import { PYTHON_KEYWORDS } from "../formatting/python_keywords.ts";
 
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
-
-const KEYWORDS = new Set([
-  "and",
-  "as",
-  "assert",
-  "async",
-  "await",
-  "break",
-  "class",
-  "continue",
-  "def",
-  "del",
-  "elif",
-  "else",
-  "except",
-  "finally",
-  "for",
-  "from",
-  "global",
-  "if",
-  "import",
-  "in",
-  "is",
-  "lambda",
-  "nonlocal",
-  "not",
-  "or",
-  "pass",
-  "raise",
-  "return",
-  "try",
-  "while",
-  "with",
-  "yield",
-]);
 
 /** Why `name` is not a valid skill name, or undefined when it is. */
 export function nameProblem(name: string): string | undefined {
@@ -48,7 +14,7 @@ export function nameProblem(name: string): string | undefined {
     return `The skill name ${JSON.stringify(name.slice(0, 80))} is not valid: use a lowercase ` +
       "letter, then up to 63 lowercase letters, digits or _ (for example failing_services).";
   }
-  if (KEYWORDS.has(name)) {
+  if (PYTHON_KEYWORDS.has(name)) {
     return `The skill name ${name} is a Python keyword; choose another name.`;
   }
   return undefined;
