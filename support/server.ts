@@ -105,3 +105,16 @@ export async function execute(
     isError: response.isError === true,
   };
 }
+
+/** Starts a server with `options`, runs `fn` with it, and closes it whatever happens. */
+export async function withServer(
+  options: StartOptions,
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(options);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}

@@ -5,22 +5,10 @@
  * ordinary file code run.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../support/server.ts";
+import { withServer } from "../support/server.ts";
 import { run } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function withServer(
-  config: Record<string, unknown>,
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer({ config });
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 const CSV = "city,population\nOslo,709000\nBergen,291000\nTromsø,77000\n";
 
@@ -28,7 +16,7 @@ Deno.test({
   name: "input files are written under /data and read with csv, open and pathlib",
   ...opts,
   fn: () =>
-    withServer({ sandbox: { pool_size: 1 } }, async ({ client }) => {
+    withServer({ config: { sandbox: { pool_size: 1 } } }, async ({ client }) => {
       const code = `import csv, json, pathlib, io
 with open("in/cities.csv", newline="") as f:
     rows = list(csv.DictReader(f))
@@ -56,7 +44,7 @@ Deno.test({
   name: "files written under /data/out come back as resources (text and binary)",
   ...opts,
   fn: () =>
-    withServer({ sandbox: { pool_size: 1 } }, async ({ client }) => {
+    withServer({ config: { sandbox: { pool_size: 1 } } }, async ({ client }) => {
       const code = `import pathlib
 svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="20"/></svg>'
 pathlib.Path("out/charts").mkdir(parents=True, exist_ok=True)
@@ -108,7 +96,7 @@ Deno.test({
   ...opts,
   fn: () =>
     withServer(
-      { sandbox: { pool_size: 1 }, files: { max_input_bytes: 1000 } },
+      { config: { sandbox: { pool_size: 1 }, files: { max_input_bytes: 1000 } } },
       async ({ client }) => {
         const cases: Array<[Record<string, string>, RegExp]> = [
           [{ "/etc/passwd": "x" }, /"\/etc\/passwd".*absolute/],
@@ -139,7 +127,7 @@ Deno.test({
   ...opts,
   fn: () =>
     withServer(
-      { sandbox: { pool_size: 1 }, files: { max_output_bytes: 1000 } },
+      { config: { sandbox: { pool_size: 1 }, files: { max_output_bytes: 1000 } } },
       async ({ client }) => {
         const code = "open('out/small.txt', 'w').write('s' * 600)\n" +
           "open('out/z_large.txt', 'w').write('l' * 600)";

@@ -4,29 +4,17 @@
  * children, and an idle session child counts toward `total_rss_mb`.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../support/server.ts";
+import { withServer } from "../support/server.ts";
 import { run } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function withServer(
-  config: Record<string, unknown>,
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer({ config });
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
 Deno.test({
   name: "a session's run takes a max_concurrent slot; idle sessions leave the pool's cap alone",
   ...opts,
   fn: () =>
     withServer(
-      { sandbox: { pool_size: 0, max_concurrent: 1, queue_timeout_ms: 200 } },
+      { config: { sandbox: { pool_size: 0, max_concurrent: 1, queue_timeout_ms: 200 } } },
       async ({ client }) => {
         for (const name of ["a", "b", "c"]) {
           const r = await run(client, "1", { session: name });
@@ -49,7 +37,7 @@ Deno.test({
   async fn() {
     const wait = "import time\ntime.sleep(2)\n'survived'";
     const config = { sandbox: { pool_size: 0, total_rss_mb: 256 } };
-    await withServer(config, async ({ client }) => {
+    await withServer({ config }, async ({ client }) => {
       const alone = await run(client, wait, { timeout_ms: 20_000 });
       assert.equal(alone.result, "survived", `without the session it fits: ${alone.text}`);
       // The session holds about 200 MB while idle (40 MB of data, WebAssembly memory grown).

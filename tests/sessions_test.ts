@@ -4,29 +4,17 @@
  * 100 calls, and no session child outliving the server.
  */
 import assert from "node:assert/strict";
-import { startServer, type TestServer } from "../support/server.ts";
+import { startServer, withServer } from "../support/server.ts";
 import { run, waitForChildren } from "../support/sessions.ts";
 import { isAlive, rssMb, waitForExit } from "../support/processes.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-async function withServer(
-  config: Record<string, unknown>,
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer({ config });
-  try {
-    await fn(server);
-  } finally {
-    await server.close();
-  }
-}
-
 Deno.test({
   name: "a session keeps state between calls; names are isolated; reset starts anew",
   ...opts,
   fn: () =>
-    withServer({ sandbox: { pool_size: 1 } }, async ({ client }) => {
+    withServer({ config: { sandbox: { pool_size: 1 } } }, async ({ client }) => {
       const first = await run(client, "x = 41\ndef inc(v):\n    return v + 1", { session: "a" });
       assert.equal(first.ok, true, first.text);
       assert.deepEqual(first.session, { id: "a", state: "new" });
@@ -62,7 +50,7 @@ Deno.test({
   name: "a timeout ends the session and the next call starts a new one",
   ...opts,
   fn: () =>
-    withServer({ sandbox: { pool_size: 1 } }, async ({ client }) => {
+    withServer({ config: { sandbox: { pool_size: 1 } } }, async ({ client }) => {
       await run(client, "kept = 1", { session: "t" });
       const stuck = await run(client, "while True:\n    pass", { session: "t", timeout_ms: 500 });
       assert.equal(stuck.error?.code, "TIMEOUT", stuck.text);
@@ -77,7 +65,7 @@ Deno.test({
   ...opts,
   fn: () =>
     withServer(
-      { sandbox: { pool_size: 0 }, sessions: { idle_timeout_ms: 300 } },
+      { config: { sandbox: { pool_size: 0 }, sessions: { idle_timeout_ms: 300 } } },
       async (server) => {
         const first = await run(server.client, "v = 1", { session: "idle" });
         assert.equal(first.ok, true, first.text);
@@ -95,7 +83,7 @@ Deno.test({
   ...opts,
   async fn() {
     await withServer(
-      { sandbox: { pool_size: 0 }, sessions: { max_per_connection: 2 } },
+      { config: { sandbox: { pool_size: 0 }, sessions: { max_per_connection: 2 } } },
       async ({ client }) => {
         assert.equal((await run(client, "1", { session: "s1" })).ok, true);
         assert.equal((await run(client, "1", { session: "s2" })).ok, true);
@@ -108,7 +96,7 @@ Deno.test({
       },
     );
     await withServer(
-      { sandbox: { pool_size: 0 }, sessions: { max_total: 1 } },
+      { config: { sandbox: { pool_size: 0 }, sessions: { max_total: 1 } } },
       async ({ client }) => {
         assert.equal((await run(client, "1", { session: "only" })).ok, true);
         const second = await run(client, "1", { session: "another" });
@@ -123,7 +111,7 @@ Deno.test({
   name: "a session survives 100 calls without its memory growing by more than 10 %",
   ...opts,
   fn: () =>
-    withServer({ sandbox: { pool_size: 0 } }, async (server) => {
+    withServer({ config: { sandbox: { pool_size: 0 } } }, async (server) => {
       const code = "rows = [{'n': i, 's': str(i) * 5} for i in range(2000)]\n" +
         "total = sum(r['n'] for r in rows)\nprint(total)";
       for (let i = 0; i < 10; i++) await run(server.client, code, { session: "soak" });
