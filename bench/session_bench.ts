@@ -42,12 +42,20 @@ export async function sessionBench(quick: boolean): Promise<SessionFigures> {
       resumed.push(performance.now() - started);
       if (r.session?.state !== "resumed") throw new Error(`bench session lost: ${r.text}`);
     }
-    const before = new Set(await childPids(server.pid));
-    await run(server.client, "print(1)", { session: "memory" });
+    return { start: stats(starts), resumed: stats(resumed), idleChildRssMb: await idleRss() };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Resident memory of an idle session child (no pool: the session's is the only child). */
+async function idleRss(): Promise<number> {
+  const server = await startServer({ config: { sandbox: { pool_size: 0 } } });
+  try {
+    await run(server.client, "data = list(range(1000))\nprint(len(data))", { session: "memory" });
     await sleep(500);
-    const child = (await childPids(server.pid)).find((pid) => !before.has(pid));
-    const idleChildRssMb = child ? await rssMb(child) : NaN;
-    return { start: stats(starts), resumed: stats(resumed), idleChildRssMb };
+    const [child] = await childPids(server.pid);
+    return child ? await rssMb(child) : NaN;
   } finally {
     await server.close();
   }
