@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { rssMb } from "../../support/processes.ts";
 import { execute, startServer, type TestServer } from "../../support/server.ts";
+import { run } from "../../support/sessions.ts";
 
 const TIMEOUT_MS = 1500;
 
@@ -133,6 +134,92 @@ Deno.test({
         const after = await rssMb(server.pid);
         assert.ok(after < hostBefore + 300, `host RSS grew from ${hostBefore} MB to ${after} MB`);
       });
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+/** Faults inside a session: one that kills the child ends the session, a Python error keeps it. */
+const SESSION_FAULTS: Array<
+  { name: string; code: string; error: string; ends: boolean; timeout?: number }
+> = [
+  { name: "an infinite loop", code: "while True:\n    pass", error: "TIMEOUT", ends: true },
+  {
+    name: "a loop that swallows the interrupt",
+    code:
+      "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass",
+    error: "TIMEOUT",
+    ends: true,
+  },
+  {
+    name: "a growing Python list",
+    code: "chunks = []\nwhile True:\n    chunks.append(bytearray(8 * 1024 * 1024))",
+    error: "MEMORY_LIMIT",
+    ends: true,
+    timeout: 30_000,
+  },
+  {
+    name: "JS typed arrays through run_js",
+    code:
+      "from pyodide.code import run_js\nrun_js('globalThis.keep = []; while (true) { globalThis.keep.push(new Uint8Array(64 * 1024 * 1024).fill(1)); }')",
+    error: "MEMORY_LIMIT",
+    ends: true,
+    timeout: 60_000,
+  },
+  {
+    name: "an output flood",
+    code: "while True:\n    print('x' * 1000)",
+    error: "OUTPUT_LIMIT",
+    ends: true,
+    timeout: 30_000,
+  },
+  {
+    name: "deep recursion",
+    code: "def f(n):\n    return f(n + 1)\nf(0)",
+    error: "RUNTIME_ERROR",
+    ends: false,
+  },
+];
+
+Deno.test({
+  name: "faults inside a session: a killed child ends the session, a Python error keeps it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const server = await startServer({
+      config: {
+        sandbox: {
+          pool_size: 1,
+          memory_mb: 256,
+          rss_limit_mb: 700,
+          output_bytes: 4096,
+          output_hard_bytes: 1024 * 1024,
+        },
+        policy: { enabled: false },
+      },
+    });
+    try {
+      for (const fault of SESSION_FAULTS) {
+        await t.step(`${fault.name} is ${fault.error}`, async () => {
+          const session = "faults";
+          const before = await run(server.client, "marker = 7", { session });
+          assert.equal(before.ok, true, before.text);
+          const r = await run(server.client, fault.code, {
+            session,
+            timeout_ms: fault.timeout ?? TIMEOUT_MS,
+          });
+          assert.equal(r.error?.code, fault.error, r.text);
+          const after = await run(server.client, "globals().get('marker')", { session });
+          assert.equal(after.ok, true, after.text);
+          assert.equal(after.session?.state, fault.ends ? "new" : "resumed");
+          assert.equal(
+            after.result,
+            fault.ends ? undefined : 7,
+            "the earlier state is gone only with the child",
+          );
+        });
+      }
     } finally {
       await server.close();
     }
