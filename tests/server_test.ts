@@ -1,21 +1,20 @@
 /**
- * `execute_code` through the real server over stdio with the real SDK client: results, errors,
+ * `execute_code` through the real server over stdio with the real SDK client, one server per
+ * behaviour group (a crash in one cannot cascade into the others): results, errors,
  * guardrail refusals, isolation between runs, concurrency, and the MCP surface. The server runs
  * the default guardrail policy; the isolation check uses a second one with the policy off (it needs
  * `js` and `sys`).
  */
 import assert from "node:assert/strict";
-import { execute, startServer, type TestServer } from "../support/server.ts";
+import { execute, startServer, withServer } from "../support/server.ts";
 
-let server: TestServer;
+const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 
 Deno.test({
-  name: "execute_code",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn(t) {
-    server = await startServer();
-    try {
+  name: "execute_code: listing, output and results",
+  ...opts,
+  fn: (t) =>
+    withServer({}, async (server) => {
       await t.step("lists execute_code with its schema", async () => {
         const { tools } = await server.client.listTools();
         const tool = tools.find((x) => x.name === "execute_code");
@@ -23,7 +22,6 @@ Deno.test({
         assert.deepEqual(tool.inputSchema.required, ["code"]);
         assert.ok(tool.outputSchema, "execute_code declares its output schema");
       });
-
       await t.step("print goes to stdout, the last expression is the result", async () => {
         const r = await execute(server, "print('hello')\nx = 6 * 7\nx");
         assert.equal(r.ok, true);
@@ -32,7 +30,6 @@ Deno.test({
         assert.equal(r.isError, false);
         assert.deepEqual(JSON.parse(r.text).result, 42);
       });
-
       await t.step("a final line without newline is kept, stderr is separate", async () => {
         const r = await execute(
           server,
@@ -41,7 +38,6 @@ Deno.test({
         assert.equal(r.stdout, "a");
         assert.equal(r.stderr, "warn");
       });
-
       await t.step(
         "a variable named result is returned when there is no final expression",
         async () => {
@@ -49,12 +45,27 @@ Deno.test({
           assert.deepEqual(r.result, { n: [1, 2], s: "x" });
         },
       );
-
       await t.step("a non-JSON value comes back as its repr", async () => {
         const r = await execute(server, "{1, 2} | {3}");
         assert.equal(r.result, "{1, 2, 3}");
       });
+      await t.step("top-level await works", async () => {
+        const r = await execute(
+          server,
+          "import asyncio\nasync def g(x):\n    await asyncio.sleep(0.01)\n    return x * 2\n" +
+            "values = await asyncio.gather(*(g(i) for i in range(5)))\nvalues",
+        );
+        assert.equal(r.ok, true, r.text);
+        assert.deepEqual(r.result, [0, 2, 4, 6, 8]);
+      });
+    }),
+});
 
+Deno.test({
+  name: "execute_code: errors and exits",
+  ...opts,
+  fn: (t) =>
+    withServer({}, async (server) => {
       await t.step("an exception is RUNTIME_ERROR with a clean traceback", async () => {
         const r = await execute(
           server,
@@ -71,7 +82,6 @@ Deno.test({
         assert.match(tb, /return d\['missing'\]/);
         assert.doesNotMatch(tb, /_pyodide|pyodide\/|mcp-runner|<exec>/);
       });
-
       await t.step("a syntax error is SYNTAX_ERROR with line and column", async () => {
         const r = await execute(server, "x = 1\nif x\n    print(x)");
         assert.equal(r.ok, false);
@@ -79,17 +89,23 @@ Deno.test({
         assert.match(r.error?.message ?? "", /line 2/);
         assert.match(r.error?.traceback ?? "", /\^/);
       });
-
-      await t.step("top-level await works", async () => {
-        const r = await execute(
-          server,
-          "import asyncio\nasync def g(x):\n    await asyncio.sleep(0.01)\n    return x * 2\n" +
-            "values = await asyncio.gather(*(g(i) for i in range(5)))\nvalues",
-        );
-        assert.equal(r.ok, true, r.text);
-        assert.deepEqual(r.result, [0, 2, 4, 6, 8]);
+      await t.step("sys.exit(0) is a normal end, sys.exit(3) an error", async () => {
+        const zero = await execute(server, "from sys import exit\nprint('bye')\nexit(0)");
+        assert.equal(zero.ok, true);
+        assert.equal(zero.stdout, "bye\n");
+        const three = await execute(server, "from sys import exit\nexit(3)");
+        assert.equal(three.ok, false);
+        assert.equal(three.error?.code, "RUNTIME_ERROR");
+        assert.match(three.error?.message ?? "", /SystemExit: 3/);
       });
+    }),
+});
 
+Deno.test({
+  name: "execute_code: isolation, guardrails and limits",
+  ...opts,
+  fn: (t) =>
+    withServer({}, async (server) => {
       await t.step("no state is shared between two runs (policy off to reach it)", async () => {
         const open = await startServer({
           config: { sandbox: { pool_size: 1 }, policy: { enabled: false } },
@@ -111,17 +127,6 @@ Deno.test({
           await open.close();
         }
       });
-
-      await t.step("sys.exit(0) is a normal end, sys.exit(3) an error", async () => {
-        const zero = await execute(server, "from sys import exit\nprint('bye')\nexit(0)");
-        assert.equal(zero.ok, true);
-        assert.equal(zero.stdout, "bye\n");
-        const three = await execute(server, "from sys import exit\nexit(3)");
-        assert.equal(three.ok, false);
-        assert.equal(three.error?.code, "RUNTIME_ERROR");
-        assert.match(three.error?.message ?? "", /SystemExit: 3/);
-      });
-
       await t.step("a policy violation is POLICY_VIOLATION, and nothing ran", async () => {
         const r = await execute(
           server,
@@ -145,14 +150,20 @@ Deno.test({
         assert.equal(text.error.code, "POLICY_VIOLATION");
         assert.equal(text.error.message, message);
       });
-
       await t.step("code over max_chars is refused before a sandbox is used", async () => {
         const r = await execute(server, `x = '${"a".repeat(9000)}'`);
         assert.equal(r.error?.code, "POLICY_VIOLATION");
         assert.match(r.error?.message ?? "", /9006 characters, more than the 8000 allowed/);
         assert.deepEqual(r.error?.violations?.map((v) => v.rule), ["max_chars"]);
       });
+    }),
+});
 
+Deno.test({
+  name: "execute_code: concurrency, bad arguments and the compact text",
+  ...opts,
+  fn: (t) =>
+    withServer({}, async (server) => {
       await t.step("8 concurrent calls all succeed with their own results", async () => {
         const results = await Promise.all(
           Array.from(
@@ -166,7 +177,6 @@ Deno.test({
           assert.equal(r.result, i * 10);
         });
       });
-
       await t.step(
         "bad arguments are rejected by schema, and the server keeps serving",
         async () => {
@@ -182,14 +192,10 @@ Deno.test({
           assert.equal(after.result, 2);
         },
       );
-
       await t.step("the compact text leaves out empty fields", async () => {
         const r = await execute(server, "None");
         const text = JSON.parse(r.text);
         assert.deepEqual(Object.keys(text).sort(), ["duration_ms", "ok"]);
       });
-    } finally {
-      await server.close();
-    }
-  },
+    }),
 });
