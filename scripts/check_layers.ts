@@ -13,6 +13,18 @@ export interface LayerRule {
   why: string;
 }
 
+/** Everything above the relay protocol and the contracts. */
+const ABOVE_RELAY = [
+  "src/server/",
+  "src/broker/",
+  "src/sandbox_host/",
+  "src/http/",
+  "src/agent/",
+  "src/formatting/",
+  "src/policy/",
+  "src/config.ts",
+];
+
 /** The layering: main.ts → src/server → src/broker | src/sandbox_host → contracts, relay ← sandbox. */
 export const RULES: LayerRule[] = [
   {
@@ -22,32 +34,12 @@ export const RULES: LayerRule[] = [
   },
   {
     from: "src/relay/",
-    banned: [
-      "src/server/",
-      "src/broker/",
-      "src/sandbox_host/",
-      "src/http/",
-      "src/agent/",
-      "src/formatting/",
-      "src/policy/",
-      "src/config.ts",
-      "sandbox/",
-    ],
+    banned: [...ABOVE_RELAY, "sandbox/"],
     why: "the relay protocol builds only on the contracts",
   },
   {
     from: "sandbox/",
-    banned: [
-      "src/server/",
-      "src/broker/",
-      "src/sandbox_host/",
-      "src/http/",
-      "src/agent/",
-      "src/formatting/",
-      "src/policy/",
-      "src/config.ts",
-      "main.ts",
-    ],
+    banned: [...ABOVE_RELAY, "main.ts"],
     why: "the sandbox child knows only the relay protocol and the contracts",
   },
   {

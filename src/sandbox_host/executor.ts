@@ -3,26 +3,24 @@
  * it (at most `max_concurrent` at once, the rest wait in order up to `queue_timeout_ms`), takes a
  * fresh sandbox child from the warm pool (which checks imports and names before running it), or a
  * session's child, and hands both to a {@link Run}; watches the memory of all children together
- * (idle session children included); on close answers every
- * running and waiting execution with SHUTTING_DOWN before the children are killed. Always
- * resolves to an {@link ExecResult}, never throws.
+ * (idle session children included); on close answers every running and waiting execution with
+ * SHUTTING_DOWN before the children are killed. Always resolves to an {@link ExecResult}.
  */
 import type { ErrorCode, ExecResult, RunError, SkillSource, ToolDispatcher } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
 import { defaultPolicy, type PolicyConfig } from "../policy/policy_config.ts";
 import { checkSize, policyError } from "../policy/size_check.ts";
-import { Admission, type Refusal } from "./admission.ts";
+import { Admission } from "./admission.ts";
 import type { SandboxChild } from "./child.ts";
 import { defaultTotalRssMb } from "./machine.ts";
 import { MemoryWatch, type WatchedChild } from "./memory_watch.ts";
 import { WarmPool } from "./pool.ts";
 import { Run, type RunOptions } from "./run.ts";
 import {
-  busyMessage,
-  CANCELLED_MESSAGE,
   failure,
   memoryMessage,
-  SHUTTING_DOWN_MESSAGE,
+  refusalError,
+  SHUTTING_DOWN,
   totalMemoryMessage,
 } from "./run_errors.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
@@ -190,7 +188,11 @@ export class Executor {
     if (badFiles) return refused(badFiles);
     // A session's runs count toward max_concurrent like any other.
     const admitted = await this.#admission.enter(this.config.queue_timeout_ms, options.signal);
-    if (!admitted.ok) return refused(this.#refusal(admitted.reason));
+    if (!admitted.ok) {
+      return refused(
+        refusalError(admitted.reason, this.running, this.waiting, this.config),
+      );
+    }
     try {
       const skills = options.hostProgram ? [] : await this.#skills().catch(() => []);
       const withSkills = { ...options, skills };
@@ -282,16 +284,6 @@ export class Executor {
     }
   }
 
-  #refusal(reason: Refusal): RunError {
-    if (reason === "closed") return SHUTTING_DOWN;
-    if (reason === "cancelled") return { code: "CANCELLED", message: CANCELLED_MESSAGE };
-    const { max_concurrent, queue_timeout_ms } = this.config;
-    return {
-      code: "BUSY",
-      message: busyMessage(this.running, this.waiting, max_concurrent, queue_timeout_ms),
-    };
-  }
-
   #children(): WatchedChild[] {
     const running = [...this.#running].map(([run, child]) => ({
       pid: child.pid,
@@ -302,5 +294,3 @@ export class Executor {
     return [...running, ...[...this.pool.pids, ...idleSessions].map((pid) => ({ pid }))];
   }
 }
-
-const SHUTTING_DOWN: RunError = { code: "SHUTTING_DOWN", message: SHUTTING_DOWN_MESSAGE };

@@ -4,6 +4,7 @@
  */
 import type { ExecResult, RunError, ToolCallRecord } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
+import type { Refusal } from "./admission.ts";
 
 /** A failed result with no output (the child never reported one). */
 export function failure(
@@ -93,3 +94,21 @@ export function busyMessage(
 export const SHUTTING_DOWN_MESSAGE =
   "The server is shutting down, so this execution was stopped before it finished; " +
   "run it again after the server restarts.";
+
+/** The error of a run the server is shutting down under. */
+export const SHUTTING_DOWN: RunError = { code: "SHUTTING_DOWN", message: SHUTTING_DOWN_MESSAGE };
+
+/** Why admission refused a run, as the run's error (BUSY names the setting to raise). */
+export function refusalError(
+  reason: Refusal,
+  running: number,
+  waiting: number,
+  config: Pick<SandboxConfig, "max_concurrent" | "queue_timeout_ms">,
+): RunError {
+  if (reason === "closed") return SHUTTING_DOWN;
+  if (reason === "cancelled") return { code: "CANCELLED", message: CANCELLED_MESSAGE };
+  return {
+    code: "BUSY",
+    message: busyMessage(running, waiting, config.max_concurrent, config.queue_timeout_ms),
+  };
+}
