@@ -3,14 +3,15 @@
  *
  * Every byte comes from static imports (which need no permission) or from the host: the wasm
  * module via `import source`, the stdlib zip and lock file via `import … with { type }`, the
- * memory snapshot over stdin. This leans on Pyodide internals (the `createPyodideModule` option,
- * Emscripten's `instantiateWasm` hook, the `stdLibURL` fetch): the pyodide version is pinned
- * exactly and the sandbox tests fail when an upgrade breaks it.
+ * memory snapshot over stdin. Pyodide runs in its shell mode (`pyodide_env.ts`). This leans on
+ * Pyodide internals (the `createPyodideModule` option, Emscripten's `instantiateWasm` hook, the
+ * shell's `readbuffer`): the pyodide version is pinned exactly and the sandbox tests fail when an
+ * upgrade breaks it.
  */
+import { asWebPage, endShellMode, STDLIB_PATH } from "./pyodide_env.ts";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
-import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
 import policySource from "./policy.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
 import toolsSource from "./tools.py" with { type: "text" };
@@ -18,7 +19,6 @@ import skillsSource from "./skills.py" with { type: "text" };
 import { wasmModule } from "./wasm_module.js";
 
 const INDEX_URL = "/pyodide-embedded/";
-const STDLIB_URL = "https://stdlib.pyodide.invalid/python_stdlib.zip";
 
 /** Options for {@link loadSandboxPyodide}. */
 export interface LoadOptions {
@@ -30,46 +30,30 @@ export interface LoadOptions {
 
 /** Loads Pyodide with no filesystem or network access and installs the runner module. */
 export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<PyodideAPI> {
-  const realFetch = globalThis.fetch;
-  // Pyodide starts a read of `<indexURL>pyodide.asm.wasm` that it never uses once the
-  // instantiateWasm hook below is in place; with no read permission it rejects. Swallow only that
-  // rejection (it may come late, so the listener stays).
-  globalThis.addEventListener("unhandledrejection", (event: PromiseRejectionEvent) => {
-    if (String(event.reason).includes(`${INDEX_URL}pyodide.asm.wasm`)) event.preventDefault();
+  const errorMarker = Symbol("jsv error");
+  const pyodide = await loadPyodide({
+    indexURL: INDEX_URL,
+    stdLibURL: STDLIB_PATH,
+    // deno-lint-ignore no-explicit-any
+    lockFileContents: lockFile as any,
+    env: { HOME: "/home/pyodide" },
+    _makeSnapshot: options.snapshot === undefined && options.forSnapshot !== false,
+    _loadSnapshot: options.snapshot,
+    // deno-lint-ignore no-explicit-any
+    createPyodideModule: (settings: any) => {
+      // deno-lint-ignore no-explicit-any
+      settings.instantiateWasm = (imports: any, done: any) => {
+        imports.env.Jsv_GetError_import = () => errorMarker;
+        imports.env.JsvError_Check = (value: unknown) => value === errorMarker;
+        WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance, wasmModule));
+        return {};
+      };
+      return asWebPage(() => createPyodideModule(settings));
+    },
   });
-  globalThis.fetch = (input: RequestInfo | URL) => {
-    if (String(input) === STDLIB_URL) return Promise.resolve(new Response(stdlibZip));
-    return Promise.reject(new TypeError(`The sandbox has no network (${String(input)})`));
-  };
-  try {
-    const errorMarker = Symbol("jsv error");
-    const pyodide = await loadPyodide({
-      indexURL: INDEX_URL,
-      stdLibURL: STDLIB_URL,
-      // deno-lint-ignore no-explicit-any
-      lockFileContents: lockFile as any,
-      env: { HOME: "/home/pyodide" },
-      _makeSnapshot: options.snapshot === undefined && options.forSnapshot !== false,
-      _loadSnapshot: options.snapshot,
-      // deno-lint-ignore no-explicit-any
-      createPyodideModule: (settings: any) => {
-        // deno-lint-ignore no-explicit-any
-        settings.instantiateWasm = (imports: any, done: any) => {
-          imports.env.Jsv_GetError_import = () => errorMarker;
-          imports.env.JsvError_Check = (value: unknown) => value === errorMarker;
-          WebAssembly.instantiate(wasmModule, imports).then((instance) =>
-            done(instance, wasmModule)
-          );
-          return {};
-        };
-        return createPyodideModule(settings);
-      },
-    });
-    if (options.snapshot === undefined) installModules(pyodide);
-    return pyodide;
-  } finally {
-    globalThis.fetch = realFetch;
-  }
+  endShellMode();
+  if (options.snapshot === undefined) installModules(pyodide);
+  return pyodide;
 }
 
 /**
@@ -95,8 +79,14 @@ del _m, _mcp_module_source
 `);
 }
 
-/** Makes a memory snapshot of a freshly loaded Pyodide with the runner installed. */
-export async function makeSnapshot(): Promise<Uint8Array> {
+/**
+ * Makes a memory snapshot of a freshly loaded Pyodide with the runner installed, after `prepare`
+ * ran in it (what it loads and caches is in every child from then on).
+ */
+export async function makeSnapshot(
+  prepare: (pyodide: PyodideAPI) => Promise<void>,
+): Promise<Uint8Array> {
   const pyodide = await loadSandboxPyodide({ forSnapshot: true });
+  await prepare(pyodide);
   return pyodide.makeMemorySnapshot();
 }

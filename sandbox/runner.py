@@ -25,7 +25,7 @@ import functools  # noqa: F401
 import hashlib  # noqa: F401
 import itertools  # noqa: F401
 import math  # noqa: F401
-import random  # noqa: F401
+import random
 import re  # noqa: F401
 import statistics  # noqa: F401
 import textwrap  # noqa: F401
@@ -40,6 +40,11 @@ CODE_FILENAME = "<code>"
 _LAST = "__mcp_last_value__"
 _INTERNAL_FILES = ("<mcp-runner>", "<mcp-tools>", "<mcp-skills>", "<exec>")
 _INTERNAL_DIRS = ("/_pyodide/", "/pyodide/", "<frozen ")
+
+
+def reseed():
+    """Draws fresh seeds for what a memory snapshot would otherwise freeze: ``random``'s generator."""
+    random.seed()
 
 
 def _keep_frame(filename):

@@ -1,11 +1,15 @@
 /**
  * The child's warm-up. A fresh V8 compiles wasm functions lazily on first call, so before saying
  * `ready` the child runs throwaway programs over the common paths (JSON, a sync and two async tool
- * calls, a syntax error, a traceback): the agent's run does not pay for compiling the
- * interpreter's hot paths. Tool calls are answered locally meanwhile.
+ * calls, the policy check, a syntax error, a traceback): the agent's run does not pay for compiling
+ * the interpreter's hot paths. Tool calls are answered locally meanwhile.
+ *
+ * The Python half of that work (modules the error paths import, such as `difflib` for a syntax
+ * error's suggestions, and the caches they fill) is done once, before the memory snapshot is
+ * taken ({@link prepareSnapshot}), so that each child pays only for the wasm compilation.
  */
 import type { PyodideAPI } from "pyodide";
-import type { ChildLimits, ToolRef } from "../src/relay/protocol.ts";
+import type { ChildLimits, RunPolicy, ToolRef } from "../src/relay/protocol.ts";
 import { OutputCapture } from "./output_capture.ts";
 import { execute } from "./program.ts";
 
@@ -22,6 +26,13 @@ await asyncio.sleep(0)
   "def broken(:\n    pass",
   "def fails(x):\n    return {}[x]\nfails('key')",
 ];
+/** The programs that call no tool (the snapshot is taken with no JavaScript object in reach). */
+const TOOL_FREE = PROGRAMS.slice(1);
+const POLICY: RunPolicy = {
+  allowed_imports: ["json", "asyncio"],
+  denied_names: ["eval"],
+  denied_attributes: ["__globals__"],
+};
 const TOOL: ToolRef = { server: "warm", tool: "echo", py_server: "warm", py_name: "echo", doc: "" };
 
 /** Answers a tool call with its own arguments, as the host would answer an echo tool. */
@@ -30,9 +41,19 @@ export function localEcho(_server: string, _tool: string, argsJson: string): str
 }
 
 /** Runs the warm-up programs (output discarded; the relay must answer with {@link localEcho}). */
-export async function warmUp(pyodide: PyodideAPI, limits: ChildLimits): Promise<void> {
+export async function warmUp(
+  pyodide: PyodideAPI,
+  limits: ChildLimits,
+  programs: string[] = PROGRAMS,
+): Promise<void> {
   const output = new OutputCapture(limits, () => {});
   pyodide.setStdout({ write: (bytes: Uint8Array) => output.write("stdout", bytes), isatty: false });
   pyodide.setStderr({ write: (bytes: Uint8Array) => output.write("stderr", bytes), isatty: false });
-  for (const code of PROGRAMS) await execute(pyodide, limits, code, [TOOL], null);
+  for (const code of programs) await execute(pyodide, limits, code, [TOOL], POLICY);
+}
+
+/** Runs the tool-free warm-up programs in the interpreter the snapshot is about to be taken of. */
+export async function prepareSnapshot(pyodide: PyodideAPI): Promise<void> {
+  const limits = { output_bytes: 1 << 16, output_hard_bytes: 1 << 20, result_bytes: 1 << 16 };
+  await warmUp(pyodide, limits, TOOL_FREE);
 }

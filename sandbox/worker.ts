@@ -27,7 +27,7 @@ import { execute, fatalError, type Outcome, outputLimitError } from "./program.t
 import { loadSandboxPyodide, makeSnapshot } from "./pyodide_loader.ts";
 import { Relay, writeFully } from "./relay.ts";
 import { createWatchdog, type Watchdog } from "./watchdog.ts";
-import { localEcho, warmUp } from "./warm_up.ts";
+import { localEcho, prepareSnapshot, warmUp } from "./warm_up.ts";
 
 type Init = Extract<HostMessage, { type: "init" }>;
 type RunMessage = Extract<HostMessage, { type: "run" }>;
@@ -45,14 +45,22 @@ function hostGone(what: string): never {
   exit(0);
 }
 
-/** Reads `init` and the snapshot that follows it; exits (70) on anything else. */
-async function handshake(reader: ByteReader): Promise<{ init: Init; snapshot?: Uint8Array }> {
+/**
+ * Reads `init` and the snapshot that follows it (reporting each phase as it ends); exits (70) on
+ * anything else.
+ */
+async function handshake(
+  reader: ByteReader,
+): Promise<{ init: Init; relay: Relay; snapshot?: Uint8Array<ArrayBuffer> }> {
   const init = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
   if (init?.type !== "init") exit(70);
-  if (init.snapshot_bytes === 0) return { init };
-  const snapshot = await reader.readBytes(init.snapshot_bytes);
+  const relay = new Relay(init.nonce, reader, writeStdout, hostGone);
+  relay.send({ type: "phase", name: "boot" });
+  if (init.snapshot_bytes === 0) return { init, relay };
+  const snapshot = reader.readBytesSync(init.snapshot_bytes);
   if (snapshot === null) exit(70);
-  return { init, snapshot };
+  relay.send({ type: "phase", name: "snapshot" });
+  return { init, relay, snapshot };
 }
 
 /** Lets Python call tools: locally answered during the warm-up, through the relay afterwards. */
@@ -157,12 +165,17 @@ async function serve(): Promise<never> {
     read: Deno.stdin.read.bind(Deno.stdin),
     readSync: Deno.stdin.readSync.bind(Deno.stdin),
   });
-  const { init, snapshot } = await handshake(reader);
-  const relay = new Relay(init.nonce, reader, writeStdout, hostGone);
+  const { init, snapshot, relay } = await handshake(reader);
   // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
   const pyodide = await loadSandboxPyodide(snapshot ? { snapshot } : { forSnapshot: false });
+  // The snapshot is in Pyodide's memory now, and Pyodide keeps a reference to the 30 MB it came
+  // in: detaching the buffer frees them.
+  snapshot?.buffer.transfer(0);
+  pyodide.runPython("import _mcp_runner\n_mcp_runner.reseed()"); // every child its own randomness
+  relay.send({ type: "phase", name: "pyodide" });
   const relayModule = registerRelay(pyodide, relay);
   await warmUp(pyodide, init.limits);
+  relay.send({ type: "phase", name: "warm_up" });
   relayModule.goLive();
   let runId = "";
   const output: Capture = captureOutput(pyodide, init.limits, () => {
@@ -189,7 +202,7 @@ async function main(): Promise<never> {
   quietConsole(writeStderr);
   removeWebStorage();
   if (Deno.args.includes("--make-snapshot")) {
-    const bytes = await makeSnapshot();
+    const bytes = await makeSnapshot(prepareSnapshot);
     writeStdout(bytes);
     exit(byteLength(bytes) > 0 ? 0 : 70);
   }

@@ -44,8 +44,14 @@ export const ChildRunResultSchema = z.object({
   files: z.array(ChildFileSchema).max(10_000).optional(),
 });
 
+/** The phases of a child's start, in order; each is reported when it ends. */
+export const START_PHASES = ["boot", "snapshot", "pyodide", "warm_up"] as const;
+/** One phase of a child's start. */
+export type StartPhase = typeof START_PHASES[number];
+
 /** Child → host messages. */
 export const ChildMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("phase"), name: z.enum(START_PHASES) }).strict(),
   z.object({ type: z.literal("ready") }).strict(),
   z.object({
     type: z.literal("tool_call"),

@@ -9,14 +9,24 @@ import {
   type HostMessage,
   MAX_FRAME_BYTES,
   parseFrame,
+  type StartPhase,
 } from "../relay/protocol.ts";
 import { type ChildCommand, childCommand } from "./paths.ts";
+import { processCpuMs } from "./process_cpu.ts";
 
 /** Something that happened to a child after it became ready. */
 export type ChildEvent =
   | { kind: "message"; message: ChildMessage }
   | { kind: "violation"; reason: string }
   | { kind: "exit"; status: Deno.CommandStatus };
+
+/** The end of one phase of a child's start: ms since the spawn, and the child's CPU ms so far. */
+export interface PhaseMark {
+  name: StartPhase | "ready";
+  wall_ms: number;
+  /** With `measureStart` only, where `/proc` tells. */
+  cpu_ms?: number;
+}
 
 /** Whether a child became ready. */
 export type ReadyResult = { ok: true } | { ok: false; message: string };
@@ -31,6 +41,8 @@ export interface SpawnOptions {
   cwd: string;
   /** Another command than the default one (tests start the binary's sandbox mode this way). */
   command?: ChildCommand;
+  /** Also read the child's CPU time at the end of each start phase (the bench does). */
+  measureStart?: boolean;
 }
 
 const STDERR_TAIL = 4096;
@@ -41,6 +53,10 @@ export class SandboxChild {
   readonly nonce = crypto.randomUUID().replaceAll("-", "");
   readonly ready: Promise<ReadyResult>;
   readonly exited: Promise<Deno.CommandStatus>;
+  /** The phases of the start so far, each when the host heard of its end. */
+  readonly startPhases: PhaseMark[] = [];
+  #spawnedAt = performance.now();
+  #measureStart: boolean;
   #process: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #handler: ((event: ChildEvent) => void) | null = null;
@@ -51,6 +67,7 @@ export class SandboxChild {
 
   private constructor(options: SpawnOptions) {
     const { config, cwd } = options;
+    this.#measureStart = options.measureStart === true;
     const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
     const command = options.command ?? childCommand(config, "run");
     this.#process = new Deno.Command(command.path, {
@@ -190,12 +207,20 @@ export class SandboxChild {
       this.#violation(frame.reason);
       return false;
     }
-    if (frame.message.type === "ready") {
-      this.#resolveReady({ ok: true });
+    if (frame.message.type === "phase" || frame.message.type === "ready") {
+      this.#phase(frame.message.type === "phase" ? frame.message.name : "ready");
+      if (frame.message.type === "ready") this.#resolveReady({ ok: true });
       return true;
     }
     this.#emit({ kind: "message", message: frame.message });
     return true;
+  }
+
+  #phase(name: PhaseMark["name"]): void {
+    if (this.startPhases.at(-1)?.name === "ready") return; // the start is over
+    const wall_ms = Math.round((performance.now() - this.#spawnedAt) * 10) / 10;
+    const cpu_ms = this.#measureStart ? processCpuMs(this.pid) : undefined;
+    this.startPhases.push(cpu_ms === undefined ? { name, wall_ms } : { name, wall_ms, cpu_ms });
   }
 
   async #readStderr(): Promise<void> {

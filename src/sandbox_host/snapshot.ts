@@ -95,6 +95,8 @@ async function snapshotKey(): Promise<string> {
       "sandbox/policy.py",
       "sandbox/skills.py",
       "sandbox/pyodide_loader.ts",
+      "sandbox/pyodide_env.ts",
+      "sandbox/warm_up.ts",
     ]
   ) {
     parts.push(await Deno.readTextFile(projectPath(file)));

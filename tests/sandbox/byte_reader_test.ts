@@ -41,7 +41,7 @@ Deno.test("an empty line is a line; a last line without a newline is not", async
   assert.equal(await reader.readLine(), null);
 });
 
-Deno.test("readBytes takes what is buffered, then reads the rest into one fresh buffer", async () => {
+Deno.test("readBytesSync takes what is buffered, then reads the rest into one fresh buffer", async () => {
   const payload = Uint8Array.from({ length: 300_000 }, (_, i) => i % 251);
   const reader = new ByteReader(
     source(
@@ -53,7 +53,7 @@ Deno.test("readBytes takes what is buffered, then reads the rest into one fresh 
     ),
   );
   assert.equal(await reader.readLine(), '{"type":"init"}');
-  const bytes = await reader.readBytes(payload.length);
+  const bytes = reader.readBytesSync(payload.length);
   assert.ok(bytes !== null);
   assert.equal(bytes.byteOffset, 0);
   assert.equal(bytes.buffer.byteLength, payload.length, "no larger buffer behind it");
@@ -61,12 +61,12 @@ Deno.test("readBytes takes what is buffered, then reads the rest into one fresh 
   assert.equal(await reader.readLine(), "after");
 });
 
-Deno.test("readBytes with the bytes already buffered, and past the end", async () => {
+Deno.test("readBytesSync with the bytes already buffered, and past the end", async () => {
   const reader = new ByteReader(source("head\nabcdefline\n"));
   assert.equal(await reader.readLine(), "head");
-  assert.deepEqual(await reader.readBytes(6), encoder.encode("abcdef"));
+  assert.deepEqual(reader.readBytesSync(6), encoder.encode("abcdef"));
   assert.equal(await reader.readLine(), "line");
-  assert.equal(await reader.readBytes(1), null);
+  assert.equal(reader.readBytesSync(1), null);
 });
 
 Deno.test("readLineSync reads with blocking reads and shares the buffer with readLine", async () => {

@@ -1,0 +1,21 @@
+/**
+ * Every execution starts from the same memory snapshot, but not with the same state: what a
+ * snapshot would freeze — the `random` module's generator — is fresh in each child. Through the
+ * real server, with the policy off.
+ */
+import assert from "node:assert/strict";
+import { execute, withServer } from "../../support/server.ts";
+
+const RUNS = 4;
+
+Deno.test("each fresh interpreter draws its own random numbers", async () => {
+  await withServer({ config: { policy: { enabled: false } } }, async (server) => {
+    const draws: string[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await execute(server, "import random\n[random.random(), random.getrandbits(64)]");
+      assert.equal(r.ok, true, r.text);
+      draws.push(JSON.stringify(r.result));
+    }
+    assert.equal(new Set(draws).size, RUNS, `the same draws in several runs: ${draws.join(", ")}`);
+  });
+});
