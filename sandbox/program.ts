@@ -3,6 +3,7 @@
  * comes back — or what Pyodide itself throws — into the outcome the child reports.
  */
 import type { PyodideAPI } from "pyodide";
+import type { PyProxy } from "pyodide/ffi";
 import type {
   ChildLimits,
   ChildRunResult,
@@ -17,14 +18,14 @@ import { parseJson, stringify, stringSlice } from "./primordials.ts";
 export type Outcome = Omit<ChildRunResult, "stdout" | "stderr">;
 
 /**
- * Runs `code` with `tools`, checked against `policy` first (none: unchecked); with `keep` (a
+ * Runs `code` with `tools` (null: the catalog the child was prepared with), checked against `policy` first (none: unchecked); with `keep` (a
  * session) in the namespace the child's earlier runs left. Never throws.
  */
 export async function execute(
   pyodide: PyodideAPI,
   limits: ChildLimits,
   code: string,
-  tools: ToolRef[],
+  tools: ToolRef[] | null,
   policy: RunPolicy | null,
   skills: SkillSource[] = [],
   keep = false,
@@ -33,24 +34,36 @@ export async function execute(
   try {
     const globals = pyodide.toPy({
       _code: code,
-      _tools: stringify(tools),
+      _tools: tools === null ? undefined : stringify(tools), // undefined is None in Python
       _limit: limits.result_bytes,
       _policy: stringify(policy),
       _skills: stringify(skills),
       _keep: keep,
     });
-    const text: string = await pyodide.runPythonAsync(
-      "import _mcp_runner\nawait _mcp_runner.run(_code, _tools, _limit, _policy, " +
+    // An eager task: a program that never waits finishes inside this call, with no trip through
+    // the event loop; one that waits comes back as the task to await.
+    const started: string | PyProxy = pyodide.runPython(
+      "import _mcp_runner\n_mcp_runner.start(_code, _tools, _limit, _policy, " +
         "skills_json=_skills, keep=_keep)",
       { globals },
     );
     globals.destroy();
+    const text: string = typeof started === "string" ? started : await settle(started);
     outcome = parseJson(text) as Outcome & { result_json?: string };
   } catch (error) {
     outcome = { ok: false, error: fatalError(error) };
   }
   const { result_json, ...rest } = outcome;
   return result_json === undefined ? rest : { ...rest, result: parseJson(result_json) };
+}
+
+/** Awaits a Python task handed to JavaScript and releases it. */
+async function settle(task: PyProxy): Promise<string> {
+  try {
+    return await (task as unknown as Promise<string>);
+  } finally {
+    task.destroy();
+  }
 }
 
 /** The error of a run stopped for writing too much. */

@@ -9,6 +9,10 @@
  * module's creation (see {@link asWebPage}), so that it draws randomness from
  * `crypto.getRandomValues`. {@link endShellMode} removes the shell functions once Pyodide loaded.
  *
+ * Outside Node, Pyodide schedules its event loop's "run soon" callbacks with `setTimeout(0)`,
+ * which nested timers clamp to 4 ms: an `await` costs milliseconds. {@link scheduleCallback}
+ * runs them as macrotasks through a MessageChannel instead (what `setImmediate` does in Node).
+ *
  * Imported first by `pyodide_loader.ts`, ahead of `pyodide`: evaluation order is import order.
  */
 import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
@@ -51,4 +55,24 @@ export function asWebPage<T>(create: () => T): T {
   } finally {
     Reflect.deleteProperty(globalThis, "window");
   }
+}
+
+const soon: Array<() => void> = [];
+let channel: MessageChannel | undefined;
+
+/**
+ * Pyodide's `scheduleCallback`: `callback` after `delay` ms, and "as soon as possible" (after
+ * pending I/O, not as a microtask) through a MessageChannel rather than a clamped `setTimeout`.
+ */
+export function scheduleCallback(callback: () => void, delay = 0): void {
+  if (delay > 2) {
+    setTimeout(callback, delay);
+    return;
+  }
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => soon.shift()?.();
+  }
+  soon.push(callback);
+  channel.port2.postMessage(0);
 }

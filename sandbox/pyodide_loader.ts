@@ -8,7 +8,7 @@
  * shell's `readbuffer`): the pyodide version is pinned exactly and the sandbox tests fail when an
  * upgrade breaks it.
  */
-import { asWebPage, endShellMode, STDLIB_PATH } from "./pyodide_env.ts";
+import { asWebPage, endShellMode, scheduleCallback, STDLIB_PATH } from "./pyodide_env.ts";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
@@ -52,8 +52,23 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
     },
   });
   endShellMode();
+  const forSnapshot = options.snapshot === undefined && options.forSnapshot !== false;
+  // A snapshot holds no JavaScript object Pyodide cannot find again by path: the builder keeps
+  // Pyodide's own scheduler (it only runs the tool-free warm-up).
+  if (!forSnapshot) useScheduler(pyodide);
   if (options.snapshot === undefined) installModules(pyodide);
   return pyodide;
+}
+
+/** Makes Pyodide's event loop (and its JavaScript side) schedule with {@link scheduleCallback}. */
+function useScheduler(pyodide: PyodideAPI): void {
+  // deno-lint-ignore no-explicit-any
+  (pyodide as any)._api.scheduleCallback = scheduleCallback;
+  pyodide.globals.set("_mcp_schedule", scheduleCallback);
+  pyodide.runPython(
+    "import pyodide.webloop\npyodide.webloop.scheduleCallback = _mcp_schedule\n" +
+      "del _mcp_schedule",
+  );
 }
 
 /**

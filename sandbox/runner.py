@@ -143,9 +143,40 @@ def _namespace(keep):
     return namespace
 
 
+_prepared = None
+
+
+def prepare(tools_json):
+    """Parses the host's tool catalog and builds ``tools`` ahead of the run, while the child waits."""
+    global _prepared
+    refs = json.loads(tools_json)
+    _prepared = [refs, build_tools(refs)]
+
+
+def _tools(tools_json):
+    """``tools`` from the run's catalog, or (None) from the prepared one: built once, used once."""
+    if tools_json is not None:
+        return build_tools(json.loads(tools_json))
+    refs, built = _prepared
+    _prepared[1] = None
+    return built if built is not None else build_tools(refs)
+
+
+def start(code, tools_json, result_limit, policy_json="null", *, skills_json="[]", keep=False):
+    """Starts :func:`run` as an eager task: the JSON text when the program finished without
+    waiting (no trip through the event loop), else the task, for JavaScript to await."""
+    task = asyncio.Task(
+        run(code, tools_json, result_limit, policy_json, skills_json=skills_json, keep=keep),
+        loop=asyncio.get_event_loop(),
+        eager_start=True,
+    )
+    return task.result() if task.done() else task
+
+
 async def run(code, tools_json, result_limit, policy_json="null", *, skills_json="[]", keep=False):
     """Runs ``code``; returns the JSON text of ``{ok, result?, error?, truncated?}``.
 
+    ``tools_json`` is the host's tool catalog, or None for the one given to :func:`prepare`.
     ``skills_json`` holds the saved skills' sources (``[{name, code, invalid?}]``): the global
     ``skills`` checks and loads one when the program first uses it.
 
@@ -159,7 +190,7 @@ async def run(code, tools_json, result_limit, policy_json="null", *, skills_json
         if refused is not None:
             return json.dumps(refused)
     linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
-    tools = build_tools(json.loads(tools_json))
+    tools = _tools(tools_json)
     namespace = _namespace(keep)
     namespace.update({
         "tools": tools,

@@ -9,7 +9,7 @@
  *
  * `primordials.ts` is imported first: its captures happen before anything else is evaluated.
  */
-import { byteLength, parseJson } from "./primordials.ts";
+import { byteLength, parseJson, stringify } from "./primordials.ts";
 import type { PyodideAPI } from "pyodide";
 import type {
   ChildLimits,
@@ -137,7 +137,7 @@ async function runOne(
   watchdog.clear();
   watchdog.arm(run.deadline_ms ?? 2 ** 31 - 1);
   const policy: RunPolicy | null = run.policy ?? null;
-  const tools: ToolRef[] = run.tools;
+  const tools: ToolRef[] | null = run.tools ?? null;
   const skills: SkillSource[] = run.skills ?? [];
   const outcome = await execute(pyodide, limits, run.code, tools, policy, skills, keep);
   watchdog.pause();
@@ -150,13 +150,24 @@ async function runOne(
   finish(relay, run.id, output, files.length ? { ...outcome, files } : outcome, !keep);
 }
 
-/** Waits for the next `run` message; while one runs, stdin is read only for tool answers. */
-async function nextRun(reader: ByteReader): Promise<RunMessage | null> {
+/**
+ * Waits for the next `run` message, preparing the tool catalog meanwhile when the host sends it;
+ * while a program runs, stdin is read only for tool answers.
+ */
+async function nextRun(reader: ByteReader, pyodide: PyodideAPI): Promise<RunMessage | null> {
   for (let line = await reader.readLine(); line !== null; line = await reader.readLine()) {
     const message = parseJson(line) as HostMessage;
     if (message.type === "run") return message;
+    if (message.type === "prepare") prepareCatalog(pyodide, message.tools);
   }
   return null;
+}
+
+/** Parses the catalog and builds `tools` now, so that the run does not wait for it. */
+function prepareCatalog(pyodide: PyodideAPI, tools: ToolRef[]): void {
+  const globals = pyodide.toPy({ _tools: stringify(tools) });
+  pyodide.runPython("import _mcp_runner\n_mcp_runner.prepare(_tools)", { globals });
+  globals.destroy();
 }
 
 /** Loads Pyodide, warms up, says `ready`, runs the program (a session's: each) and reports it. */
@@ -190,7 +201,7 @@ async function serve(): Promise<never> {
   });
   relay.send({ type: "ready" });
   while (true) {
-    const run = await nextRun(reader);
+    const run = await nextRun(reader, pyodide);
     if (run === null) exit(0); // the host closed stdin: it is gone or done with us
     runId = run.id;
     output.renew();

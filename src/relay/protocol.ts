@@ -99,7 +99,8 @@ export type HostMessage =
     type: "run";
     id: string;
     code: string;
-    tools: ToolRef[];
+    /** The tool catalog; absent: the one of the last `prepare`. */
+    tools?: ToolRef[];
     policy: RunPolicy | null;
     /** The saved skills' sources: the global `skills` checks and loads one on first use. */
     skills?: SkillSource[];
@@ -112,6 +113,8 @@ export type HostMessage =
     /** Bytes of `/data/out` content sent back with `done` (past it: listed, truncated). */
     out_bytes?: number;
   }
+  /** The tool catalog, sent to an idle child so that it is ready before the run that uses it. */
+  | { type: "prepare"; tools: ToolRef[] }
   /** Stop the deadline's clock (a person is being asked to approve a tool call). */
   | { type: "pause" }
   /** Start it again: the child interrupts Python after `deadline_ms` more ms. */

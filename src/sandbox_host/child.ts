@@ -10,6 +10,7 @@ import {
   MAX_FRAME_BYTES,
   parseFrame,
   type StartPhase,
+  type ToolRef,
 } from "../relay/protocol.ts";
 import { type ChildCommand, childCommand } from "./paths.ts";
 import { processCpuMs } from "./process_cpu.ts";
@@ -57,6 +58,7 @@ export class SandboxChild {
   readonly startPhases: PhaseMark[] = [];
   #spawnedAt = performance.now();
   #measureStart: boolean;
+  #prepared: ToolRef[] | undefined;
   #process: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #handler: ((event: ChildEvent) => void) | null = null;
@@ -131,6 +133,24 @@ export class SandboxChild {
   /** The last few KiB the child wrote to stderr. */
   get stderrTail(): string {
     return this.#stderr;
+  }
+
+  /**
+   * Sends the tool catalog ahead of the run (the child builds `tools` while it waits); a run with
+   * the same catalog then leaves it out ({@link preparedFor}).
+   */
+  prepare(tools: ToolRef[]): void {
+    this.#prepared = tools;
+    void this.send({ type: "prepare", tools });
+  }
+
+  /** True when the child was prepared with this very catalog (same entries, same content). */
+  preparedFor(tools: ToolRef[]): boolean {
+    const prepared = this.#prepared;
+    if (!prepared || prepared.length !== tools.length) return false;
+    return tools.every((ref, i) =>
+      ref === prepared[i] || JSON.stringify(ref) === JSON.stringify(prepared[i])
+    );
   }
 
   /** Receives every event from now on (and those that happened since `ready`). */

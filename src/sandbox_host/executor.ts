@@ -125,9 +125,11 @@ export class Executor {
       return { ok: false, message: `The sandbox working directory cannot be made: ${error}` };
     }
     const totalRssMb = config.total_rss_mb ?? await defaultTotalRssMb(config.rss_limit_mb);
-    const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd });
+    const dispatcher = options.dispatcher ?? NO_TOOLS;
+    const prepare = (child: SandboxChild) => child.prepare(dispatcher.catalog());
+    const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd, prepare });
     const executor = new Executor(config, pool, {
-      dispatcher: options.dispatcher ?? NO_TOOLS,
+      dispatcher,
       policy: options.policy ?? defaultPolicy(),
       skills: options.skills ?? (() => Promise.resolve([])),
       sessions: options.sessions ?? SessionsConfigSchema.parse({}),

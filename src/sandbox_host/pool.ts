@@ -22,6 +22,8 @@ export interface PoolOptions {
   snapshot: Uint8Array;
   /** Working directory of the children. */
   cwd: string;
+  /** Called with each child once it is ready, before anyone gets it (to send it the catalog). */
+  prepare?: (child: SandboxChild) => void;
 }
 
 const MAX_PARALLEL_STARTS = 4;
@@ -129,6 +131,7 @@ export class WarmPool {
       if (this.#closed) return child.kill();
       if (!ready.ok) return this.#startFailed(child, ready.message);
       this.#failures = 0;
+      this.#options.prepare?.(child);
       const waiter = this.#waiters.shift();
       if (waiter) {
         this.#handOut(child);

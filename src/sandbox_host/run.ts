@@ -133,7 +133,8 @@ export class Run {
       type: "run",
       id: this.#executionId,
       code,
-      tools,
+      // A child prepared with this catalog has built `tools` already: ~18 KB less per run.
+      ...(this.#child.preparedFor(tools) ? {} : { tools }),
       policy: options.hostProgram ? null : runPolicy(policy),
       ...(options.skills?.length ? { skills: options.skills } : {}),
       deadline_ms: timeout,

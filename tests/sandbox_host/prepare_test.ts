@@ -1,0 +1,38 @@
+/**
+ * The tool catalog sent ahead of the run (`prepare`): a pool child is prepared with the catalog
+ * when it becomes ready, a run with that same catalog leaves it out of its message, and a run
+ * whose catalog changed in between carries the new one — the program always sees the catalog of
+ * its own run. Real children, through the executor.
+ */
+import assert from "node:assert/strict";
+import type { ToolDispatcher, ToolRef } from "../../src/contracts.ts";
+import { SandboxConfigSchema } from "../../src/config.ts";
+import { Executor } from "../../src/sandbox_host/executor.ts";
+
+function ref(server: string, tool: string): ToolRef {
+  return { server, tool, py_server: server, py_name: tool, doc: `def ${tool}() -> str: ...` };
+}
+
+const LIST = "sorted(f'{s}.{t}' for s in dir(tools) for t in dir(getattr(tools, s)))";
+
+Deno.test("the program sees its run's catalog, prepared ahead or sent with the run", async () => {
+  let catalog = [ref("alpha", "one"), ref("alpha", "two")];
+  const dispatcher: ToolDispatcher = {
+    catalog: () => catalog,
+    call: (tool) => Promise.resolve({ ok: true, value: `called ${tool.tool}` }),
+  };
+  const made = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1 }), { dispatcher });
+  assert.ok(made.ok, !made.ok ? made.message : "");
+  const executor = made.executor;
+  try {
+    await executor.pool.warmUp(); // prepared with alpha.one, alpha.two
+    const first = await executor.execute(`${LIST}, tools.alpha.two()`);
+    assert.deepEqual(first.result, [["alpha.one", "alpha.two"], "called two"]);
+    await executor.pool.warmUp(); // the next child, prepared with the same catalog
+    catalog = [ref("beta", "three")]; // changed after that child was prepared
+    const second = await executor.execute(LIST);
+    assert.deepEqual(second.result, ["beta.three"]);
+  } finally {
+    await executor.close();
+  }
+});
