@@ -168,6 +168,15 @@ export function toolKey(server: string, tool: string): string {
   return `${server}\u0000${tool}`;
 }
 
+/** A progress report an upstream sent about a tool call in flight (MCP `notifications/progress`). */
+export interface ToolProgress {
+  server: string;
+  tool: string;
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
 /** What the executor tells a dispatcher about the run a call comes from. */
 export interface CallContext {
   /** Aborts when the run settles (or is cancelled). */
@@ -179,6 +188,11 @@ export interface CallContext {
    * returns the function that starts it again. Absent where nothing can be paused.
    */
   pauseDeadline?: () => () => void;
+  /**
+   * Told each progress report of the upstream while the call is in flight. Absent when nobody
+   * listens; the upstream is then sent no progress token.
+   */
+  onProgress?: (report: ToolProgress) => void;
 }
 
 /** Answers the tool calls Python makes (the broker implements it, the executor consumes it). */

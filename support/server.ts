@@ -87,16 +87,20 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
 }
 
-/** Calls `execute_code` and returns the structured result plus the text block. */
+/**
+ * Calls `execute_code` and returns the structured result plus the text block; with `onprogress` the
+ * request carries a progress token and each progress notification is passed on.
+ */
 export async function execute(
   server: TestServer,
   code: string,
   timeout_ms?: number,
+  options: { onprogress?: (progress: { progress: number; message?: string }) => void } = {},
 ): Promise<ExecResult & { text: string; isError: boolean }> {
   const response = await server.client.callTool(
     { name: "execute_code", arguments: { code, ...(timeout_ms ? { timeout_ms } : {}) } },
     undefined,
-    { timeout: 120_000 },
+    { timeout: 120_000, ...options },
   );
   const content = response.content as Array<{ type: string; text: string }>;
   return {

@@ -199,12 +199,28 @@ Deno.test({
           };
           await waitFor(find, "server-everything's process", 10_000).catch(() => {});
           assert.ok(everything, `server-everything is not among:\n${seen.join("\n")}`);
+          // The operation reports each of its 5 steps; the first report, passed on to us as
+          // execute_code's progress, proves the call is in flight at the upstream.
+          const reports: string[] = [];
+          let reported!: () => void;
+          const firstReport = new Promise<void>((resolve) => (reported = resolve));
           const running = execute(
             server,
             "tools.server_everything.trigger_long_running_operation(duration=10, steps=5)",
             30_000,
+            {
+              onprogress: ({ progress, message }) => {
+                reports.push(`${progress} ${message}`);
+                reported();
+              },
+            },
           );
-          await new Promise((r) => setTimeout(r, 3000)); // well inside the 10 s call
+          const first = await Promise.race([
+            firstReport.then(() => "reported"),
+            running.then((r) => `ended first: ${r.text}`),
+          ]);
+          assert.equal(first, "reported");
+          assert.equal(reports[0], "1 server-everything.trigger-long-running-operation: 1/5");
           Deno.kill(everything, "SIGKILL");
           const r = await running;
           assert.equal(r.error?.code, "UPSTREAM_UNAVAILABLE", r.text);

@@ -9,13 +9,19 @@ import { log } from "../log.ts";
 import { AjvJsonSchemaValidator } from "../mcp_sdk.ts";
 import { renderStub } from "../formatting/python_stub.ts";
 import type { IndexedServer, IndexedTool } from "../formatting/tool_index.ts";
-import { type ToolDispatcher, toolKey, type ToolOutcome, type ToolRef } from "../contracts.ts";
+import {
+  type CallContext,
+  type ToolDispatcher,
+  toolKey,
+  type ToolOutcome,
+  type ToolRef,
+} from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { allowed, matches } from "./tool_filter.ts";
 import { unavailableMessage } from "./upstream_errors.ts";
-import { Upstream } from "./upstream.ts";
+import { Upstream, type UpstreamProgress } from "./upstream.ts";
 
 /** One callable tool with everything the server and the sandbox need about it. */
 export interface CatalogEntry extends IndexedTool {
@@ -102,7 +108,7 @@ export class Broker implements ToolDispatcher {
   async call(
     ref: ToolRef,
     args: Record<string, unknown>,
-    options: { signal: AbortSignal },
+    options: Pick<CallContext, "signal" | "onProgress">,
   ): Promise<ToolOutcome> {
     const entry = this.#byKey.get(toolKey(ref.server, ref.tool));
     if (!entry) {
@@ -115,7 +121,10 @@ export class Broker implements ToolDispatcher {
     const invalid = this.#validate(entry, args);
     if (invalid) return invalid;
     const before = entry.upstream.status;
-    const outcome = await entry.upstream.call(entry.tool.name, args, options.signal);
+    const report = options.onProgress;
+    const onProgress = report &&
+      ((p: UpstreamProgress) => report({ server: ref.server, tool: ref.tool, ...p }));
+    const outcome = await entry.upstream.call(entry.tool.name, args, options.signal, onProgress);
     if (before !== "ready" && entry.upstream.status === "ready") this.#rebuild();
     if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
     return mapToolResult(outcome.result, `${ref.server}.${ref.tool}`);

@@ -33,6 +33,9 @@ export type UpstreamCall =
   | { ok: true; result: Record<string, unknown> }
   | { ok: false; code: UpstreamFailureCode; message: string };
 
+/** One progress report of a call in flight, as the upstream sent it. */
+export type UpstreamProgress = { progress: number; total?: number; message?: string };
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** A connection to one configured upstream server. */
@@ -63,11 +66,15 @@ export class Upstream {
     return this.#connecting;
   }
 
-  /** Calls a tool, reconnecting first when the connection was lost. Never throws. */
+  /**
+   * Calls a tool, reconnecting first when the connection was lost. With `onProgress` the request
+   * carries a progress token and the upstream's progress reports are passed on. Never throws.
+   */
   async call(
     tool: string,
     args: Record<string, unknown>,
     signal: AbortSignal,
+    onProgress?: (report: UpstreamProgress) => void,
   ): Promise<UpstreamCall> {
     if (this.status === "closed") return this.#unavailable("the server is shutting down");
     if (this.status !== "ready" || !this.#client) {
@@ -80,6 +87,7 @@ export class Upstream {
       result = await client.callTool({ name: tool, arguments: args }, undefined, {
         signal,
         timeout: this.timeoutMs,
+        ...(onProgress ? { onprogress: onProgress } : {}),
       });
     } catch (error) {
       const context = { server: this.name, tool, timeoutMs: this.timeoutMs };

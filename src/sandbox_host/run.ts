@@ -68,6 +68,8 @@ export interface RunOptions {
   files?: Record<string, string>;
   /** A session's run: the child stays alive after a normal end (see {@link Run.kept}). */
   keep?: boolean;
+  /** Told the progress reports of this run's tool calls (see {@link CallContext.onProgress}). */
+  onProgress?: CallContext["onProgress"];
 }
 
 /** Run errors after which a session's child is not trusted with another run. */
@@ -99,6 +101,7 @@ export class Run {
   #executionId = "";
   #keep = false;
   #kept = false;
+  #onProgress: CallContext["onProgress"];
   #files: ChildFile[] | undefined;
 
   constructor(context: RunContext, child: SandboxChild) {
@@ -124,6 +127,7 @@ export class Run {
     this.#dispatcher = options.dispatcher ?? this.#dispatcher;
     this.#executionId = options.executionId ?? crypto.randomUUID();
     this.#keep = options.keep === true;
+    this.#onProgress = options.onProgress;
     const tools = this.#dispatcher.catalog();
     for (const ref of tools) this.#catalog.set(toolKey(ref.server, ref.tool), ref);
     this.#child.onEvent((event) => this.#onEvent(event));
@@ -244,6 +248,7 @@ export class Run {
       signal: this.#aborter.signal,
       execution: this.#executionId,
       pauseDeadline: () => this.#deadline?.pause() ?? (() => {}),
+      ...(this.#onProgress ? { onProgress: this.#onProgress } : {}),
     };
   }
 

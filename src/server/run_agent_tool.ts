@@ -11,6 +11,7 @@ import type { McpServer } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { ToolDispatcher } from "../contracts.ts";
 import type { RequestInfo } from "./approval_setup.ts";
+import type { ProgressRequest } from "./tool_progress.ts";
 import type { InFlight } from "./in_flight.ts";
 import { listed } from "./listed_schema.ts";
 
@@ -34,13 +35,8 @@ interface RunAgentInput {
   max_iterations?: number;
 }
 
-interface ToolExtra extends RequestInfo {
+interface ToolExtra extends RequestInfo, ProgressRequest {
   signal: AbortSignal;
-  _meta?: { progressToken?: string | number };
-  sendNotification: (notification: {
-    method: "notifications/progress";
-    params: { progressToken: string | number; progress: number; total: number; message: string };
-  }) => Promise<void>;
 }
 
 /** Bounds of the input, checked by the handler (the listed schema is kept short). */

@@ -26,6 +26,7 @@ import { resultText } from "./result_text.ts";
 import { connectionSessions, fileBlocks } from "./session_files.ts";
 import { SESSION_NAME } from "../sandbox_host/sessions.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
+import { type ProgressRequest, toolProgressReporter } from "./tool_progress.ts";
 import { followSkills, registerSaveSkill, skillMatches } from "./skills_tool.ts";
 import type { SkillStore } from "../skills/skill_store.ts";
 import type { SkillSummary } from "../skills/skill_index.ts";
@@ -136,7 +137,7 @@ export function createServer(options: ServerOptions): McpServer {
       outputSchema: ExecResultSchema,
       annotations: { readOnlyHint: false, openWorldHint: true },
     },
-    (input: ExecuteInput, extra: RequestInfo & { signal: AbortSignal }) =>
+    (input: ExecuteInput, extra: RequestInfo & ProgressRequest & { signal: AbortSignal }) =>
       inFlight.track(async () => {
         const checked = inputLimits.safeParse(input);
         if (!checked.success) return invalidExecution(checked.error);
@@ -149,6 +150,7 @@ export function createServer(options: ServerOptions): McpServer {
             signal: extra.signal,
             dispatcher: gateFor(extra),
             files,
+            onProgress: toolProgressReporter(extra),
             ...(session ? { session: { sessions, name: session, reset } } : {}),
           });
         sessionLog(
