@@ -15,16 +15,26 @@ by a direct call (``g = getattr``, ``reduce(getattr, …)``, ``from operator imp
 ag``). Every violation is reported with its line (from 1) and column (from 0, in characters) and
 how to comply.
 
+What the checks read from literal strings is in ``policy_literals.py`` (``_mcp_policy_literals``),
+how a refusal is worded in ``policy_report.py`` (``_mcp_policy_report``); both are installed
+before this module, which imports them (they import nothing of the sandbox).
+
 This is policy and defence in depth: code can still compute names at run time
 (``getattr(x, name)``). The zero-permission child process is the security boundary.
 """
 
-import _string
 import ast
 import re
 
-MAX_LISTED = 50
-MAX_LISTED_CHARS = 1500  # a violation's message must stay under the relay's 4096 characters
+from _mcp_policy_literals import (
+    field_attributes,
+    format_fields,
+    formats_its_argument,
+    is_text,
+    literal_strings,
+)
+from _mcp_policy_report import ALLOWED, MAX_LISTED, refusal, shorten
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ATTRIBUTE_FUNCTIONS = {"getattr": 1, "setattr": 1, "delattr": 1, "hasattr": 1}
 # Functions that look attributes up by a name given as a string: only a direct call shows the name.
@@ -49,22 +59,11 @@ _NAME_HINTS = {
     "vars": "refer to variables by name; for an object's fields use dataclasses.asdict()",
     "breakpoint": "there is no debugger in the sandbox; print() the values instead",
 }
-_ALLOWED = "allowed modules: "
 _NAME_HINT = "the sandbox policy denies this name (denied_names); choose another name or approach"
 _ATTRIBUTE_HINT = (
     "it reaches Python's internals or a module outside the allowlist (denied_attributes); "
     "use your data's own attributes and the allowed modules"
 )
-
-
-def _shorten(names, limit=MAX_LISTED_CHARS):
-    """``a, b, c`` — cut at about ``limit`` characters with a count of the rest."""
-    text = ", ".join(names) or "none"
-    if len(text) <= limit:
-        return text
-    shown = text[:limit].rsplit(", ", 1)[0]
-    rest = len(names) - shown.count(", ") - 1
-    return f"{shown}, … and {rest} more (see the policy's allowed_imports)"
 
 
 class _Checker:
@@ -102,12 +101,12 @@ class _Checker:
     def _import_fix(self, module):
         top = module.split(".")[0]
         parts = sorted(e for e in self.allowed if e.startswith(top + "."))
-        listed = _shorten(self.allowed)
+        listed = shorten(self.allowed)
         if parts and not self._allowed(top):
             parent, name = parts[0].rsplit(".", 1)
             return (f'of "{top}" only {", ".join(parts)} may be imported (from {parent} import '
-                    f"{name}); {_ALLOWED}{listed}")
-        return f"{_ALLOWED}{listed}"
+                    f"{name}); {ALLOWED}{listed}")
+        return f"{ALLOWED}{listed}"
 
     def _import_violation(self, node, module):
         self._add("import", node.lineno, node.col_offset, f'import "{module}" is not allowed',
@@ -124,7 +123,7 @@ class _Checker:
             self._add("import", node.lineno, node.col_offset,
                       f'relative import "from {dots}{node.module or ""} import …" is not allowed',
                       "there is no package around the program, import modules by their full "
-                      f"name; {_ALLOWED}{_shorten(self.allowed)}")
+                      f"name; {ALLOWED}{shorten(self.allowed)}")
             return
         module = node.module or ""
         if self._allowed(module):
@@ -160,7 +159,7 @@ class _Checker:
             args = call.args[:1] if name == "methodcaller" else call.args
         else:
             return
-        for arg in _literal_strings(args):
+        for arg in literal_strings(args):
             for part in arg.value.split("."):
                 self._attribute(part, arg.lineno, arg.col_offset,
                                 f'attribute "{part}" is not allowed, not even by name in '
@@ -172,20 +171,20 @@ class _Checker:
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
-        if func.attr in _FORMAT_RECEIVERS and _is_text(receiver):
+        if func.attr in _FORMAT_RECEIVERS and is_text(receiver):
             self._format_string(receiver, func.attr)
-        elif (func.attr in _FORMAT_ARGUMENTS and call.args and _is_text(call.args[0])
-              and _formats_its_argument(receiver, func.attr)):
+        elif (func.attr in _FORMAT_ARGUMENTS and call.args and is_text(call.args[0])
+              and formats_its_argument(receiver, func.attr)):
             self._format_string(call.args[0], func.attr)
-        elif func.attr == "get_field" and call.args and _is_text(call.args[0]):
+        elif func.attr == "get_field" and call.args and is_text(call.args[0]):
             self._field(call.args[0], call.args[0].value, "get_field")
 
     def _format_string(self, node, how):
-        for field in _format_fields(node.value):
+        for field in format_fields(node.value):
             self._field(node, field, how)
 
     def _field(self, node, field, how):
-        for part in _field_attributes(field):
+        for part in field_attributes(field):
             if part in self.denied_attributes or (part.startswith("__") and part.endswith("__")):
                 self._add("attribute", node.lineno, node.col_offset,
                           f'attribute "{part}" is not allowed, not even in a format field '
@@ -265,84 +264,6 @@ class _Checker:
         return self.violations
 
 
-def _is_text(node):
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
-
-
-def _formats_its_argument(receiver, method):
-    """``str.format(text, …)``, ``Formatter().format(text, …)``, ``….vformat(text, …)``: the first
-    argument is a format string (``template.format(text)`` only formats ``text`` as data)."""
-    if method == "vformat" or (isinstance(receiver, ast.Name) and receiver.id == "str"):
-        return True
-    if not isinstance(receiver, ast.Call):
-        return False
-    func = receiver.func
-    return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) == "Formatter"
-
-
-def _literal_strings(args):
-    """The string constants among ``args``, also inside a starred literal: ``f(*["a", "b"])``."""
-    for arg in args:
-        if _is_text(arg):
-            yield arg
-        elif isinstance(arg, ast.Starred) and isinstance(arg.value, (ast.List, ast.Tuple)):
-            yield from (item for item in arg.value.elts if _is_text(item))
-
-
-def _format_fields(text, depth=0):
-    """The field names of a format string, nested ones (``{0:{1.x}}``) included."""
-    try:
-        parsed = list(_string.formatter_parser(text))
-    except ValueError:
-        return  # not a valid format string: formatting it fails before any attribute is read
-    for _literal, field, spec, _conversion in parsed:
-        if field is not None:
-            yield field
-        if spec and depth < 2:
-            yield from _format_fields(spec, depth + 1)
-
-
-def _field_attributes(field):
-    """The attribute names a field reads: ``0.a[k].b`` reads ``a`` and ``b``."""
-    try:
-        _first, rest = _string.formatter_field_name_split(field)
-        return [key for is_attribute, key in rest if is_attribute]
-    except ValueError:
-        return []
-
-
-def _message(violations):
-    """The error message: a header and one line per violation, a repeated fix shown once."""
-    total = len(violations)
-    places = "1 place" if total == 1 else f"{total} places"
-    lines = []
-    listed_once = False
-    for v in violations[:MAX_LISTED]:
-        fix = v["fix"]
-        if _ALLOWED in fix:
-            # The module list is long: print it once, point back to it afterwards.
-            if listed_once:
-                fix = fix.split(_ALLOWED)[0] + _ALLOWED + "as listed above"
-            listed_once = True
-        lines.append(f"- {v['text']}; {fix}")
-    if total > MAX_LISTED:
-        lines.append(f"- … and {total - MAX_LISTED} more")
-    each = "it" if total == 1 else "each one"
-    return (f"The code was not run: it breaks the sandbox policy in {places}. "
-            f"Fix {each} and run it again:\n" + "\n".join(lines))
-
-
-def _refusal(violations):
-    listed = [
-        {"rule": v["rule"], "line": v["line"], "col": v["col"], "message": f"{v['text']}; {v['fix']}"}
-        for v in violations[:MAX_LISTED]
-    ]
-    return {
-        "ok": False,
-        "error": {"code": "POLICY_VIOLATION", "message": _message(violations), "violations": listed},
-    }
-
-
 def violations(code, policy):
     """Every violation of ``policy`` in ``code`` as dicts (rule, line, col, text, fix).
 
@@ -365,7 +286,7 @@ def check(code, policy):
             "text": f"the code could not be checked ({type(exc).__name__}) (line 1, col 0)",
             "fix": "simplify it (for example, fewer nested brackets) and run it again",
         }]
-    return _refusal(found) if found else None
+    return refusal(found) if found else None
 
 
 __all__ = ["check", "violations", "MAX_LISTED"]

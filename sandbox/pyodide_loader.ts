@@ -13,6 +13,8 @@ import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
 import policySource from "./policy.py" with { type: "text" };
+import policyLiteralsSource from "./policy_literals.py" with { type: "text" };
+import policyReportSource from "./policy_report.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
 import toolsSource from "./tools.py" with { type: "text" };
 import skillsSource from "./skills.py" with { type: "text" };
@@ -72,11 +74,14 @@ function useScheduler(pyodide: PyodideAPI): void {
 }
 
 /**
- * Runs `policy.py` as the module `_mcp_policy`, `tools.py` as `_mcp_tools`, `skills.py` as
- * `_mcp_skills` and `runner.py` as `_mcp_runner` (before a snapshot is taken, so they are in it).
- * The runner imports the other three.
+ * Runs `policy_literals.py` as `_mcp_policy_literals`, `policy_report.py` as `_mcp_policy_report`
+ * (these two `policy.py` imports), `policy.py` as `_mcp_policy`, `tools.py` as `_mcp_tools`,
+ * `skills.py` as `_mcp_skills` and `runner.py` as `_mcp_runner` (before a snapshot is taken, so
+ * they are in it). Each is installed after the modules it imports.
  */
 function installModules(pyodide: PyodideAPI): void {
+  installModule(pyodide, "_mcp_policy_literals", "<mcp-policy-literals>", policyLiteralsSource);
+  installModule(pyodide, "_mcp_policy_report", "<mcp-policy-report>", policyReportSource);
   installModule(pyodide, "_mcp_policy", "<mcp-policy>", policySource);
   installModule(pyodide, "_mcp_tools", "<mcp-tools>", toolsSource);
   installModule(pyodide, "_mcp_skills", "<mcp-skills>", skillsSource);

@@ -27,6 +27,8 @@ const INCLUDE = [
   "sandbox/runner.py",
   "sandbox/tools.py",
   "sandbox/policy.py",
+  "sandbox/policy_literals.py",
+  "sandbox/policy_report.py",
   "sandbox/pyodide_loader.ts",
 ];
 

@@ -93,6 +93,8 @@ async function snapshotKey(): Promise<string> {
       "sandbox/runner.py",
       "sandbox/tools.py",
       "sandbox/policy.py",
+      "sandbox/policy_literals.py",
+      "sandbox/policy_report.py",
       "sandbox/skills.py",
       "sandbox/pyodide_loader.ts",
       "sandbox/pyodide_env.ts",
