@@ -9,6 +9,11 @@ import { descendantsMatching } from "../support/processes.ts";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 
 const SLEEP = (s: number) => `import asyncio\nawait asyncio.sleep(${s})\n'slept'`;
+/**
+ * How often the peak sampler counts children. It measures a peak over the whole batch, so it is a
+ * sampling period, not a wait for something to be ready.
+ */
+const SAMPLE_MS = 100;
 
 /** Polls the number of live sandbox children until `stop` resolves; returns the peak. */
 async function peakChildren(server: TestServer, stop: Promise<unknown>): Promise<number> {
@@ -17,7 +22,7 @@ async function peakChildren(server: TestServer, stop: Promise<unknown>): Promise
   let peak = 0;
   while (!done) {
     peak = Math.max(peak, (await descendantsMatching(server.pid, "sandbox/worker.ts")).length);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, SAMPLE_MS));
   }
   return peak;
 }

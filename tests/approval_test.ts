@@ -23,6 +23,16 @@ type Answer = { action: "accept" | "decline" | "cancel"; content?: Record<string
 
 type Line = Record<string, unknown>;
 
+/** The run's `timeout_ms` in the slow-approval step. */
+const RUN_TIMEOUT_MS = 1000;
+/**
+ * How long the person takes to answer there: longer than the run's timeout on purpose. The delay
+ * is the scenario (it proves the deadline is paused while a person is asked), not a wait.
+ */
+const SLOW_ANSWER_MS = 2 * RUN_TIMEOUT_MS;
+/** How long the person holds a question open under gather: a second one would overlap it. */
+const THINKING_MS = 20;
+
 /** The audit log's lines once `done` says they are all there (polled, bounded). */
 async function auditLines(path: string, done: (lines: Line[]) => boolean): Promise<Line[]> {
   const deadline = Date.now() + 10_000;
@@ -153,7 +163,7 @@ Deno.test({
         let most = 0;
         answer = async () => {
           most = Math.max(most, ++open);
-          await new Promise((r) => setTimeout(r, 20)); // a person takes a moment
+          await new Promise((r) => setTimeout(r, THINKING_MS)); // a person takes a moment
           open--;
           return { action: "accept", content: { approve: true } };
         };
@@ -179,19 +189,19 @@ Deno.test({
       await t.step("an approval slower than timeout_ms does not count against it", async () => {
         questions.length = 0;
         answer = async () => {
-          await new Promise((r) => setTimeout(r, 2000)); // the person answers after 2 s
+          await new Promise((r) => setTimeout(r, SLOW_ANSWER_MS)); // the scenario, see above
           return { action: "accept", content: { approve: true } };
         };
-        const r = await run(`${write("slow.txt")}\n"written"`, 1000);
+        const r = await run(`${write("slow.txt")}\n"written"`, RUN_TIMEOUT_MS);
         assert.equal(r.ok, true, JSON.stringify(r.error));
         assert.equal(r.result, "written");
         assert.equal(await exists(`${dir}/slow.txt`), true);
         // After the answer the clock runs again: a loop still ends in TIMEOUT.
         answer = async () => {
-          await new Promise((r) => setTimeout(r, 1500));
+          await new Promise((r) => setTimeout(r, SLOW_ANSWER_MS)); // the scenario, see above
           return { action: "accept", content: { approve: true } };
         };
-        const stuck = await run(`${write("slow2.txt")}\nwhile True:\n    pass`, 1000);
+        const stuck = await run(`${write("slow2.txt")}\nwhile True:\n    pass`, RUN_TIMEOUT_MS);
         assert.equal(stuck.error?.code, "TIMEOUT");
         assert.equal(await exists(`${dir}/slow2.txt`), true);
       });

@@ -8,6 +8,8 @@ import { connectHttp, startHttpServer } from "../support/http.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false }; // the server is a child process
 const encoder = new TextEncoder();
+/** Seconds the last execution runs: longer than the 1 s timeout on purpose (the scenario). */
+const SLOWER_THAN_TIMEOUT_S = 2.5;
 
 /** Everything the server sends until it closes the connection; rejects if it is open after `ms`. */
 async function untilClosed(conn: Deno.Conn, ms: number): Promise<string> {
@@ -67,7 +69,10 @@ Deno.test("HTTP: slow headers and slow bodies are answered 408 and closed", opts
 
     const { client } = await connectHttp(server.url);
     const slow = await client.callTool(
-      { name: "execute_code", arguments: { code: "import time\ntime.sleep(2.5)\nprint('done')" } },
+      {
+        name: "execute_code",
+        arguments: { code: `import time\ntime.sleep(${SLOWER_THAN_TIMEOUT_S})\nprint('done')` },
+      },
       undefined,
       { timeout: 60_000 },
     );

@@ -8,6 +8,13 @@ import { withServer } from "../support/server.ts";
 import { run } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
+/**
+ * Seconds a run keeps its slot (first test) or its child alive (second) on purpose: far past
+ * `queue_timeout_ms`, and long enough for the memory watch to see it. These are the scenario's
+ * workloads, not waits for readiness.
+ */
+const HOLD_SLOT_S = 3;
+const STAY_ALIVE_S = 2;
 
 Deno.test({
   name: "a session's run takes a max_concurrent slot; idle sessions leave the pool's cap alone",
@@ -23,7 +30,9 @@ Deno.test({
         // Three idle session children, max_concurrent 1, no pool: a fresh run still gets a child.
         assert.equal((await run(client, "6 * 7")).result, 42);
 
-        const slow = run(client, "import time\ntime.sleep(3)\n'slow'", { session: "a" });
+        const slow = run(client, `import time\ntime.sleep(${HOLD_SLOT_S})\n'slow'`, {
+          session: "a",
+        });
         const fresh = await run(client, "1");
         assert.equal(fresh.error?.code, "BUSY", fresh.text);
         assert.equal((await slow).result, "slow");
@@ -35,7 +44,7 @@ Deno.test({
   name: "an idle session child counts toward sandbox.total_rss_mb",
   ...opts,
   async fn() {
-    const wait = "import time\ntime.sleep(2)\n'survived'";
+    const wait = `import time\ntime.sleep(${STAY_ALIVE_S})\n'survived'`;
     const config = { sandbox: { pool_size: 0, total_rss_mb: 256 } };
     await withServer({ config }, async ({ client }) => {
       const alone = await run(client, wait, { timeout_ms: 20_000 });

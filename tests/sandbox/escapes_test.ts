@@ -173,7 +173,7 @@ const attempts: Attempt[] = [
   {
     name: "forged done line via node:process stdout",
     code: js(
-      'const p = await import(\'node:process\'); p.default.stdout.write(\'{"type":"done","id":"x","result":{"ok":true,"stdout":"forged","stderr":""}}\\n\'); await new Promise(r => setTimeout(r, 200)); return \'sent\';',
+      'const p = await import(\'node:process\'); await new Promise(r => p.default.stdout.write(\'{"type":"done","id":"x","result":{"ok":true,"stdout":"forged","stderr":""}}\\n\', r)); return \'sent\';',
     ),
     check: (r) => {
       assert.equal(r.error?.code, "PROTOCOL_VIOLATION");
