@@ -70,16 +70,33 @@ export class ByteReader {
    * `reading`.
    */
   readBytesSync(length: number): Uint8Array<ArrayBuffer> | null {
+    return this.readRunsSync(length, [[0, length]]);
+  }
+
+  /**
+   * Like {@link readBytesSync} for a buffer of `length` bytes of which only the stretches `runs`
+   * (`[offset, length]`, in order) follow on the stream; the rest stays zero.
+   */
+  readRunsSync(length: number, runs: Array<[number, number]>): Uint8Array<ArrayBuffer> | null {
     const out = new Bytes(length);
-    let filled = min(length, byteLength(this.#buffer));
-    setBytes(out, subarray(this.#buffer, 0, filled));
-    this.#buffer = subarray(this.#buffer, filled);
-    while (filled < length) {
-      const n = this.#source.readSync(subarray(out, filled));
-      if (n === null || n === 0) return null;
-      filled += n;
+    for (const [offset, size] of runs) {
+      if (!this.#readIntoSync(subarray(out, offset, offset + size))) return null;
     }
     return out;
+  }
+
+  /** Fills `target` exactly (what is buffered first); false at end of stream. */
+  #readIntoSync(target: Uint8Array): boolean {
+    const length = byteLength(target);
+    let filled = min(length, byteLength(this.#buffer));
+    setBytes(target, subarray(this.#buffer, 0, filled));
+    this.#buffer = subarray(this.#buffer, filled);
+    while (filled < length) {
+      const n = this.#source.readSync(subarray(target, filled));
+      if (n === null || n === 0) return false;
+      filled += n;
+    }
+    return true;
   }
 
   #takeLine(): string | null {

@@ -3,7 +3,8 @@
  * child is re-parented). A timer on a second thread (a Worker from a blob URL, which needs no
  * permission) raises SIGINT in Pyodide's interrupt buffer, which the interpreter checks even in a
  * tight loop. The host still kills the child if that does not end the run; a child whose host died
- * exits when its answer cannot be written. Created before `ready` (starting a thread costs ~20 ms);
+ * exits when its answer cannot be written. Created first, so that the thread starts while Pyodide
+ * loads (starting it costs ~10 ms), and attached to Pyodide once it is there;
  * armed per run, paused while the host waits for a person's approval and armed again with the time
  * left. Messages to the thread go through a `postMessage` captured before any user code ran.
  */
@@ -26,10 +27,9 @@ export interface Watchdog {
   clear(): void;
 }
 
-/** Starts the watchdog thread (not yet armed). */
-export function createWatchdog(pyodide: PyodideAPI): Watchdog {
+/** Starts the watchdog thread (not yet armed); `attach` gives Pyodide its interrupt buffer. */
+export function createWatchdog(): Watchdog & { attach(pyodide: PyodideAPI): void } {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  pyodide.setInterruptBuffer(interrupt);
   const url = URL.createObjectURL(new Blob([SOURCE], { type: "application/javascript" }));
   const thread = new Worker(url, { type: "module" });
   const send = (message: unknown) => Reflect.apply(postMessage, thread, [message]);
@@ -41,5 +41,6 @@ export function createWatchdog(pyodide: PyodideAPI): Watchdog {
     },
     pause: () => send({}),
     clear: () => void atomicsStore(interrupt, 0, 0),
+    attach: (pyodide) => pyodide.setInterruptBuffer(interrupt),
   };
 }

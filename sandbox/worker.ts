@@ -57,7 +57,8 @@ async function handshake(
   const relay = new Relay(init.nonce, reader, writeStdout, hostGone);
   relay.send({ type: "phase", name: "boot" });
   if (init.snapshot_bytes === 0) return { init, relay };
-  const snapshot = reader.readBytesSync(init.snapshot_bytes);
+  const runs = init.snapshot_runs ?? [[0, init.snapshot_bytes]];
+  const snapshot = reader.readRunsSync(init.snapshot_bytes, runs);
   if (snapshot === null) exit(70);
   relay.send({ type: "phase", name: "snapshot" });
   return { init, relay, snapshot };
@@ -177,6 +178,7 @@ async function serve(): Promise<never> {
     readSync: Deno.stdin.readSync.bind(Deno.stdin),
   });
   const { init, snapshot, relay } = await handshake(reader);
+  const watchdog = createWatchdog(); // its thread starts while Pyodide loads
   // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
   const pyodide = await loadSandboxPyodide(snapshot ? { snapshot } : { forSnapshot: false });
   // The snapshot is in Pyodide's memory now, and Pyodide keeps a reference to the 30 MB it came
@@ -193,7 +195,7 @@ async function serve(): Promise<never> {
     finish(relay, runId, output.current, { ok: false, error: outputLimitError(init.limits) });
     return exit(0);
   });
-  const watchdog = createWatchdog(pyodide);
+  watchdog.attach(pyodide);
   // While a person is asked to approve a call the host stops the deadline's clock, here too.
   relay.onControl((message) => {
     if (message.type === "pause") watchdog.pause();

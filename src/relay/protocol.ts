@@ -94,7 +94,15 @@ export interface RunPolicy {
 
 /** Host → child messages (trusted; sent as plain JSON lines). */
 export type HostMessage =
-  | { type: "init"; nonce: string; snapshot_bytes: number; limits: ChildLimits }
+  | {
+    type: "init";
+    nonce: string;
+    /** Length of the snapshot (0: none); its non-zero stretches follow, in order. */
+    snapshot_bytes: number;
+    /** The stretches `[offset, length]` that follow; absent: the whole snapshot follows. */
+    snapshot_runs?: Array<[number, number]>;
+    limits: ChildLimits;
+  }
   | {
     type: "run";
     id: string;

@@ -14,6 +14,7 @@ import {
 } from "../relay/protocol.ts";
 import { type ChildCommand, childCommand } from "./paths.ts";
 import { processCpuMs } from "./process_cpu.ts";
+import { nonZeroRuns } from "./snapshot_runs.ts";
 
 /** Something that happened to a child after it became ready. */
 export type ChildEvent =
@@ -71,6 +72,7 @@ export class SandboxChild {
     const { config, cwd } = options;
     this.#measureStart = options.measureStart === true;
     const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
+    const runs = nonZeroRuns(snapshot); // about half the snapshot is zeros: they do not travel
     const command = options.command ?? childCommand(config, "run");
     this.#process = new Deno.Command(command.path, {
       args: command.args,
@@ -99,14 +101,18 @@ export class SandboxChild {
       type: "init",
       nonce: this.nonce,
       snapshot_bytes: snapshot.length,
+      snapshot_runs: runs,
       limits: {
         output_bytes: config.output_bytes,
         output_hard_bytes: config.output_hard_bytes,
         result_bytes: config.result_bytes,
       },
     };
-    this.#write(encoder.encode(JSON.stringify(init) + "\n"))
-      .then(() => snapshot.length ? this.#write(snapshot) : undefined);
+    this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(async () => {
+      for (const [offset, length] of runs) {
+        await this.#write(snapshot.subarray(offset, offset + length));
+      }
+    });
     this.#readStderr();
     const timer = setTimeout(() => {
       this.#resolveReady({ ok: false, message: `not ready after ${config.start_timeout_ms} ms` });

@@ -98,3 +98,11 @@ Deno.test("reading is true exactly while an asynchronous read waits", async () =
   assert.equal(await line, "late");
   assert.equal(reader.reading, false);
 });
+
+Deno.test("readRunsSync fills only the stretches given and leaves the rest zero", () => {
+  const reader = new ByteReader(source("head\nab", "cXYZ"));
+  assert.equal(reader.readLineSync(), "head");
+  const bytes = reader.readRunsSync(10, [[1, 3], [6, 3]]);
+  assert.deepEqual(bytes, new Uint8Array([0, 97, 98, 99, 0, 0, 88, 89, 90, 0]));
+  assert.equal(reader.readRunsSync(4, [[0, 1]]), null);
+});
