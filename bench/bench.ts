@@ -1,6 +1,7 @@
 /**
  * `deno task bench [--quick] [--json] [--soak N]`: the benchmark suite. Measures the sandbox
- * (warm, cold, relay, child memory), code mode over real upstream servers (a tool call from Python
+ * (a child's start phase by phase with its CPU, where a warm run's time goes, warm, cold, relay,
+ * child memory), code mode over real upstream servers (a tool call from Python
  * vs a direct SDK call, gather speed-up, description tokens), the token economy against classic
  * tool calling, throughput and host memory, admission under 100 concurrent long runs (peak
  * children, peak tree memory, ping latency), and a soak; every figure is a median and p90 and, where
@@ -8,6 +9,7 @@
  * with --json the last stdout line is the JSON object.
  */
 import { parseArgs } from "node:util";
+import { SandboxConfigSchema } from "../src/config.ts";
 import { startServer } from "../support/server.ts";
 import { allUpstreams } from "../support/upstreams.ts";
 import { rssMb } from "../support/processes.ts";
@@ -15,6 +17,7 @@ import { admissionBench } from "./admission_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { sessionBench } from "./session_bench.ts";
+import { phaseRows, startBench } from "./start_bench.ts";
 import { progress, round } from "./stats.ts";
 import { tokenEconomy } from "./token_economy.ts";
 import { tokenMarkdown } from "./token_report.ts";
@@ -32,6 +35,7 @@ if (!Number.isInteger(soakCount) || soakCount < 1) {
 }
 const started = performance.now();
 
+const start = await startBench(quick ? 6 : 12, quick ? 10 : 25);
 const sandbox = await sandboxBench(quick);
 const session = await sessionBench(quick);
 const upstream = await upstreamBench(quick ? 100 : 300);
@@ -41,8 +45,12 @@ const base = await Deno.makeTempDir({ prefix: "mcp-bench-economy-" });
 const root = `${base}/tree`;
 await Deno.mkdir(root);
 const upstreams = allUpstreams(root);
+const throughputMaxConcurrent = SandboxConfigSchema.parse({}).max_concurrent;
 const server = await startServer({
-  config: { servers: upstreams, sandbox: { pool_size: 2, max_tool_calls: 1000 } },
+  config: {
+    servers: upstreams,
+    sandbox: { pool_size: 2, max_tool_calls: 1000, max_concurrent: throughputMaxConcurrent },
+  },
   env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }, // run_agent unlisted, as without an LLM
 });
 let closed = false;
@@ -63,6 +71,12 @@ try {
 }
 
 const figures = {
+  child_start_phases: start.phases,
+  child_start_wall_p50_ms: start.total.wall.median,
+  child_start_cpu_p50_ms: start.total.cpu.median,
+  ready_child_rss_mb: start.readyChildRssMb,
+  warm_executor_p50_ms: start.executor.median,
+  warm_child_round_trip_p50_ms: start.child.median,
   warm_exec_p50_ms: sandbox.warm.median,
   warm_exec_p90_ms: sandbox.warm.p90,
   cold_snapshot_p50_ms: sandbox.coldSnapshot.median,
@@ -98,6 +112,7 @@ const figures = {
   tool_list_tokens: economy.code_tool_list_tokens,
   search_line_avg_tokens: economy.search_line_avg_tokens,
   throughput_per_s: Object.fromEntries(load.map((t) => [`c${t.concurrency}`, t.per_second])),
+  throughput_max_concurrent: throughputMaxConcurrent,
   host_rss_mb: hostRss,
   warm_child_rss_mb: sandbox.childRssMb,
   soak_executions: soaked.executions,
@@ -164,13 +179,25 @@ const markdown = [
     `${upstream.relayOverheadRatio}× direct`,
   ),
   "",
+  `| a fresh child's start (median of ${start.total.wall.n}) | wall ms | CPU ms |`,
+  "|---|---:|---:|",
+  ...phaseRows(start),
+  `| **spawn to ready** | **${start.total.wall.median}** | **${start.total.cpu.median}** |`,
+  "",
+  `- a ready child: ${start.readyChildRssMb} MB resident; CPU from /proc, in 10 ms ticks`,
+  `- warm \`print(1)\`, where the time goes (catalog of ${start.catalogBytes} bytes, prepared ` +
+  `ahead): through the MCP server ${sandbox.warm.median} ms, the executor in-process ` +
+  `${start.executor.median} ms, the child alone (run message to \`done\`) ${start.child.median} ms; ` +
+  `so the MCP layer (both ends) ~${round(sandbox.warm.median - start.executor.median)} ms, the ` +
+  `host's own work ~${round(start.executor.median - start.child.median)} ms`,
+  "",
   ...tokenMarkdown(economy),
   "",
   `- 20 calls of a 100 ms tool: ${upstream.sequentialMs} ms sequential, ${upstream.gatheredMs} ms with ` +
   `asyncio.gather (${upstream.gatherSpeedup}× faster)`,
   `- execute_code description: ${upstream.descriptionTokens} tokens; raw tools/list of the same servers: ` +
   `${upstream.toolsListTokens}`,
-  `- throughput (executions/s): ${
+  `- throughput (fresh-interpreter executions/s, max_concurrent ${throughputMaxConcurrent}): ${
     load.map((t) => `${t.per_second} at concurrency ${t.concurrency}`).join(", ")
   }`,
   `- resident memory: host ${hostRss} MB, warm child ${sandbox.childRssMb} MB, idle session ` +

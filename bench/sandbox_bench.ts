@@ -1,6 +1,6 @@
 /**
  * Bench of the sandbox itself: `execute_code("print(1)")` through the real MCP server, warm
- * (pool) and cold (no pool, with and without the memory snapshot), the relay round trip with an
+ * (pool, with the real upstream servers' catalog) and cold (no pool, with and without the memory snapshot), the relay round trip with an
  * in-process echo dispatcher — alone, behind the approval gate (a tool that needs no approval)
  * and behind the gate with the audit log on — and the resident memory of a warm child.
  */
@@ -11,6 +11,7 @@ import type { ToolDispatcher } from "../src/contracts.ts";
 import { SandboxConfigSchema } from "../src/config.ts";
 import { Executor } from "../src/sandbox_host/executor.ts";
 import { execute, startServer } from "../support/server.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 import { progress, round, sleep, type Stats, stats } from "./stats.ts";
 
 /** Figures of the sandbox bench. */
@@ -29,8 +30,10 @@ export interface SandboxFigures {
 /** Runs the sandbox bench. */
 export async function sandboxBench(quick: boolean): Promise<SandboxFigures> {
   const runs = quick ? { warm: 10, cold: 4, none: 2 } : { warm: 25, cold: 10, none: 4 };
-  progress(`warm: ${runs.warm} runs through the MCP server (pool of 2)…`);
-  const warm = await endToEnd({ pool_size: 2 }, runs.warm, 1200);
+  progress(`warm: ${runs.warm} runs through the MCP server (pool of 2, real upstream servers)…`);
+  const dir = await Deno.makeTempDir({ prefix: "mcp-bench-warm-" });
+  const warm = await endToEnd({ pool_size: 2 }, runs.warm, 1200, allUpstreams(dir))
+    .finally(() => Deno.remove(dir, { recursive: true }));
   progress(`cold with snapshot: ${runs.cold} runs (pool of 0)…`);
   const coldSnapshot = await endToEnd({ pool_size: 0 }, runs.cold, 200);
   progress(`cold without snapshot: ${runs.none} runs (pool of 0, snapshot off)…`);
@@ -45,8 +48,9 @@ async function endToEnd(
   sandbox: Record<string, unknown>,
   runs: number,
   pauseMs: number,
+  servers?: Record<string, unknown>,
 ): Promise<Stats> {
-  const server = await startServer({ config: { sandbox } });
+  const server = await startServer({ config: { sandbox, ...(servers ? { servers } : {}) } });
   try {
     await execute(server, "print(1)"); // first call: pool fill, JIT of the host path
     const samples: number[] = [];
