@@ -10,7 +10,7 @@
  */
 import { SandboxConfigSchema } from "../src/config.ts";
 import { EMBEDDED_SNAPSHOT } from "../src/sandbox_host/paths.ts";
-import { ensureSnapshot } from "../src/sandbox_host/snapshot.ts";
+import { ensureSnapshot, SNAPSHOT_SOURCES } from "../src/sandbox_host/snapshot.ts";
 import { taskFlags } from "./task_flags.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -20,17 +20,7 @@ export const OUTPUT = "dist/mcp-code-mode";
 /** Permissions baked into the binary, those of `deno task start` (its sandbox children revoke all). */
 const PERMISSIONS = taskFlags("start").filter((flag) => flag.startsWith("--allow-"));
 /** Files read at run time rather than imported; modules reached by import are embedded anyway. */
-const INCLUDE = [
-  EMBEDDED_SNAPSHOT,
-  "deno.json",
-  "sandbox/worker.ts",
-  "sandbox/runner.py",
-  "sandbox/tools.py",
-  "sandbox/policy.py",
-  "sandbox/policy_literals.py",
-  "sandbox/policy_report.py",
-  "sandbox/pyodide_loader.ts",
-];
+const INCLUDE = [EMBEDDED_SNAPSHOT, "deno.json", "sandbox/worker.ts", ...SNAPSHOT_SOURCES];
 
 /** The runtime `deno compile` will use, or undefined when it would have to download one. */
 export async function findRuntime(): Promise<string | undefined> {

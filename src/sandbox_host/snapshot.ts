@@ -85,24 +85,23 @@ export async function emptyDir(config: SandboxConfig): Promise<string> {
   return dir;
 }
 
+/** The files a snapshot depends on (its cache key; the binary embeds them too). */
+export const SNAPSHOT_SOURCES = [
+  "sandbox/runner.py",
+  "sandbox/tools.py",
+  "sandbox/policy.py",
+  "sandbox/policy_literals.py",
+  "sandbox/policy_report.py",
+  "sandbox/skills.py",
+  "sandbox/pyodide_loader.ts",
+  "sandbox/pyodide_env.ts",
+  "sandbox/warm_up.ts",
+];
+
 async function snapshotKey(): Promise<string> {
   const imports = JSON.parse(await Deno.readTextFile(projectPath("deno.json"))).imports ?? {};
   const parts = [Deno.version.deno, String(imports.pyodide)];
-  for (
-    const file of [
-      "sandbox/runner.py",
-      "sandbox/tools.py",
-      "sandbox/policy.py",
-      "sandbox/policy_literals.py",
-      "sandbox/policy_report.py",
-      "sandbox/skills.py",
-      "sandbox/pyodide_loader.ts",
-      "sandbox/pyodide_env.ts",
-      "sandbox/warm_up.ts",
-    ]
-  ) {
-    parts.push(await Deno.readTextFile(projectPath(file)));
-  }
+  for (const file of SNAPSHOT_SOURCES) parts.push(await Deno.readTextFile(projectPath(file)));
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
   return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0"))
     .join("");
