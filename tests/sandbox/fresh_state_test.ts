@@ -1,6 +1,7 @@
 /**
  * Every execution starts from the same memory snapshot, but not with the same state: what a
- * snapshot would freeze — the `random` module's generator — is fresh in each child. Through the
+ * snapshot would freeze — the `random` module's generator — is fresh in each child, and what
+ * loading Pyodide needed in its JavaScript globals (the shell functions) is gone. Through the
  * real server, with the policy off.
  */
 import assert from "node:assert/strict";
@@ -17,5 +18,18 @@ Deno.test("each fresh interpreter draws its own random numbers", async () => {
       draws.push(JSON.stringify(r.result));
     }
     assert.equal(new Set(draws).size, RUNS, `the same draws in several runs: ${draws.join(", ")}`);
+  });
+});
+
+Deno.test("Pyodide's shell-mode globals are gone before a program runs, and so is process", async () => {
+  await withServer({ config: { policy: { enabled: false } } }, async (server) => {
+    const r = await execute(
+      server,
+      "from pyodide.code import run_js\n" +
+        "run_js('[typeof process, typeof read, typeof readbuffer, typeof load, typeof window]')" +
+        ".to_py()",
+    );
+    assert.equal(r.ok, true, r.text);
+    assert.deepEqual(r.result, ["undefined", "undefined", "undefined", "undefined", "undefined"]);
   });
 });
