@@ -116,7 +116,7 @@ async function childRoundTrips(
     const child = SandboxChild.spawn({ config, snapshot, cwd });
     try {
       if (!(await child.ready).ok) throw new Error("a child did not start");
-      child.prepare(catalog);
+      child.prepare(catalog, policy);
       await sleep(100); // as in the pool: the run comes some time after the child is ready
       const done = new Promise<void>((resolve) =>
         child.onEvent((e) => e.kind === "message" && e.message.type === "done" && resolve())

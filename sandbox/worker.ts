@@ -9,7 +9,7 @@
  *
  * `primordials.ts` is imported first: its captures happen before anything else is evaluated.
  */
-import { byteLength, parseJson, stringify } from "./primordials.ts";
+import { byteLength, parseJson } from "./primordials.ts";
 import type { PyodideAPI } from "pyodide";
 import type {
   ChildLimits,
@@ -27,7 +27,7 @@ import { execute, fatalError, type Outcome, outputLimitError } from "./program.t
 import { loadSandboxPyodide, makeSnapshot } from "./pyodide_loader.ts";
 import { Relay, writeFully } from "./relay.ts";
 import { createWatchdog, type Watchdog } from "./watchdog.ts";
-import { localEcho, prepareSnapshot, warmUp } from "./warm_up.ts";
+import { localEcho, prepareRun, prepareSnapshot, warmUp } from "./warm_up.ts";
 
 type Init = Extract<HostMessage, { type: "init" }>;
 type RunMessage = Extract<HostMessage, { type: "run" }>;
@@ -155,20 +155,19 @@ async function runOne(
  * Waits for the next `run` message, preparing the tool catalog meanwhile when the host sends it;
  * while a program runs, stdin is read only for tool answers.
  */
-async function nextRun(reader: ByteReader, pyodide: PyodideAPI): Promise<RunMessage | null> {
+async function nextRun(
+  reader: ByteReader,
+  pyodide: PyodideAPI,
+  limits: ChildLimits,
+): Promise<RunMessage | null> {
   for (let line = await reader.readLine(); line !== null; line = await reader.readLine()) {
     const message = parseJson(line) as HostMessage;
     if (message.type === "run") return message;
-    if (message.type === "prepare") prepareCatalog(pyodide, message.tools);
+    if (message.type === "prepare") {
+      await prepareRun(pyodide, limits, message.tools, message.policy);
+    }
   }
   return null;
-}
-
-/** Parses the catalog and builds `tools` now, so that the run does not wait for it. */
-function prepareCatalog(pyodide: PyodideAPI, tools: ToolRef[]): void {
-  const globals = pyodide.toPy({ _tools: stringify(tools) });
-  pyodide.runPython("import _mcp_runner\n_mcp_runner.prepare(_tools)", { globals });
-  globals.destroy();
 }
 
 /** Loads Pyodide, warms up, says `ready`, runs the program (a session's: each) and reports it. */
@@ -203,7 +202,7 @@ async function serve(): Promise<never> {
   });
   relay.send({ type: "ready" });
   while (true) {
-    const run = await nextRun(reader, pyodide);
+    const run = await nextRun(reader, pyodide, init.limits);
     if (run === null) exit(0); // the host closed stdin: it is gone or done with us
     runId = run.id;
     output.renew();

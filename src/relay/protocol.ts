@@ -121,8 +121,11 @@ export type HostMessage =
     /** Bytes of `/data/out` content sent back with `done` (past it: listed, truncated). */
     out_bytes?: number;
   }
-  /** The tool catalog, sent to an idle child so that it is ready before the run that uses it. */
-  | { type: "prepare"; tools: ToolRef[] }
+  /**
+   * The tool catalog and policy, sent to an idle child so that it is ready before the run that
+   * uses them (the run still names its own policy).
+   */
+  | { type: "prepare"; tools: ToolRef[]; policy: RunPolicy | null }
   /** Stop the deadline's clock (a person is being asked to approve a tool call). */
   | { type: "pause" }
   /** Start it again: the child interrupts Python after `deadline_ms` more ms. */

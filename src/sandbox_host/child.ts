@@ -9,6 +9,7 @@ import {
   type HostMessage,
   MAX_FRAME_BYTES,
   parseFrame,
+  type RunPolicy,
   type StartPhase,
   type ToolRef,
 } from "../relay/protocol.ts";
@@ -145,9 +146,9 @@ export class SandboxChild {
    * Sends the tool catalog ahead of the run (the child builds `tools` while it waits); a run with
    * the same catalog then leaves it out ({@link preparedFor}).
    */
-  prepare(tools: ToolRef[]): void {
+  prepare(tools: ToolRef[], policy: RunPolicy | null): void {
     this.#prepared = tools;
-    void this.send({ type: "prepare", tools });
+    void this.send({ type: "prepare", tools, policy });
   }
 
   /** True when the child was prepared with this very catalog (same entries, same content). */

@@ -8,7 +8,7 @@
  */
 import type { ErrorCode, ExecResult, RunError, SkillSource, ToolDispatcher } from "../contracts.ts";
 import type { SandboxConfig } from "../config.ts";
-import { defaultPolicy, type PolicyConfig } from "../policy/policy_config.ts";
+import { defaultPolicy, type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
 import { checkSize, policyError } from "../policy/size_check.ts";
 import { Admission } from "./admission.ts";
 import type { SandboxChild } from "./child.ts";
@@ -126,11 +126,12 @@ export class Executor {
     }
     const totalRssMb = config.total_rss_mb ?? await defaultTotalRssMb(config.rss_limit_mb);
     const dispatcher = options.dispatcher ?? NO_TOOLS;
-    const prepare = (child: SandboxChild) => child.prepare(dispatcher.catalog());
+    const policy = options.policy ?? defaultPolicy();
+    const prepare = (child: SandboxChild) => child.prepare(dispatcher.catalog(), runPolicy(policy));
     const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd, prepare });
     const executor = new Executor(config, pool, {
       dispatcher,
-      policy: options.policy ?? defaultPolicy(),
+      policy,
       skills: options.skills ?? (() => Promise.resolve([])),
       sessions: options.sessions ?? SessionsConfigSchema.parse({}),
       files: options.files ?? FilesConfigSchema.parse({}),
