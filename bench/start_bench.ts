@@ -47,6 +47,9 @@ export function benchCatalog(): ToolRef[] {
   }));
 }
 
+/** Pause between a child being ready (and prepared) and its run: it sits idle in the pool. */
+const PAUSE_MS = 600;
+
 /** Runs the start bench: `children` fresh children, `runs` warm runs. */
 export async function startBench(children: number, runs: number): Promise<StartFigures> {
   const config = SandboxConfigSchema.parse({ pool_size: 1 });
@@ -117,7 +120,7 @@ async function childRoundTrips(
     try {
       if (!(await child.ready).ok) throw new Error("a child did not start");
       child.prepare(catalog, policy);
-      await sleep(100); // as in the pool: the run comes some time after the child is ready
+      await sleep(PAUSE_MS); // as in the pool: the run comes some time after the child is ready
       const done = new Promise<void>((resolve) =>
         child.onEvent((e) => e.kind === "message" && e.message.type === "done" && resolve())
       );
@@ -146,7 +149,7 @@ async function executorRuns(catalog: ToolRef[], runs: number): Promise<Stats> {
     const samples: number[] = [];
     for (let i = 0; i < runs + 1; i++) {
       await executor.pool.warmUp();
-      await sleep(100);
+      await sleep(PAUSE_MS);
       const started = performance.now();
       const r = await executor.execute("print(1)");
       if (i > 0) samples.push(performance.now() - started); // the first: the host's JIT
