@@ -9,16 +9,17 @@ import { SandboxChild } from "../../src/sandbox_host/child.ts";
 import { cpuMsFromStat, processCpuMs } from "../../src/sandbox_host/process_cpu.ts";
 import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
 
-Deno.test("a child reports each start phase in order, with time and CPU", async () => {
+/** A fresh child with the default settings (its CPU read at each phase when `measureStart`). */
+async function spawnChild(measureStart: boolean): Promise<SandboxChild> {
   const config = SandboxConfigSchema.parse({});
   const snapshot = await ensureSnapshot(config);
   assert.ok(snapshot.ok, !snapshot.ok ? snapshot.message : "");
-  const child = SandboxChild.spawn({
-    config,
-    snapshot: snapshot.bytes,
-    cwd: await emptyDir(config),
-    measureStart: true,
-  });
+  const cwd = await emptyDir(config);
+  return SandboxChild.spawn({ config, snapshot: snapshot.bytes, cwd, measureStart });
+}
+
+Deno.test("a child reports each start phase in order, with time and CPU", async () => {
+  const child = await spawnChild(true);
   try {
     const ready = await child.ready;
     assert.ok(ready.ok, !ready.ok ? ready.message : "");
