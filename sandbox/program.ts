@@ -18,8 +18,9 @@ import { parseJson, stringify, stringSlice } from "./primordials.ts";
 export type Outcome = Omit<ChildRunResult, "stdout" | "stderr">;
 
 /**
- * Runs `code` with `tools` (null: the catalog the child was prepared with), checked against `policy` first (none: unchecked); with `keep` (a
- * session) in the namespace the child's earlier runs left. Never throws.
+ * Runs `code` with `tools` (null: the catalog the child was prepared with), checked against
+ * `policy` first (none: unchecked); with `keep` (a session) in the namespace the child's earlier
+ * runs left. Never throws.
  */
 export async function execute(
   pyodide: PyodideAPI,
