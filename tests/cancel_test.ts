@@ -6,16 +6,7 @@
 import assert from "node:assert/strict";
 import { descendants } from "../support/processes.ts";
 import { startServer } from "../support/server.ts";
-
-/** Polls `check` every 50 ms until it is true; false after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
+import { waitFor } from "../support/wait.ts";
 
 Deno.test({
   name: "a request the client aborts ends as CANCELLED and its child is killed",
@@ -33,21 +24,17 @@ Deno.test({
         undefined,
         { signal: aborter.signal, timeout: 120_000 },
       ).then(() => "answered", () => "rejected");
-      const started = await until(() => server.stderr().includes("execute_code started"), 30_000);
-      assert.ok(started, server.stderr());
+      await waitFor(() => server.stderr().includes("execute_code started"), "the run's start");
       // The run has its own child by now (pool_size 0): wait for it, then cancel.
-      assert.ok(await until(async () => (await descendants(server.pid)).length > 0, 30_000));
+      await waitFor(async () => (await descendants(server.pid)).length > 0, "the run's child");
       aborter.abort();
       assert.equal(await call, "rejected");
-      const ended = await until(
-        () => /execute_code failed \((\w+)\)/.test(server.stderr()),
-        30_000,
-      );
-      assert.ok(ended, server.stderr());
+      await waitFor(() => /execute_code failed \((\w+)\)/.test(server.stderr()), "the run's end");
       assert.equal(server.stderr().match(/execute_code failed \((\w+)\)/)?.[1], "CANCELLED");
-      assert.ok(
-        await until(async () => (await descendants(server.pid)).length === 0, 10_000),
-        "the cancelled run's child is still alive",
+      await waitFor(
+        async () => (await descendants(server.pid)).length === 0,
+        "the cancelled run's child to end",
+        10_000,
       );
     } finally {
       await server.close();

@@ -10,24 +10,15 @@ import { connectHttp, startHttpServer } from "../support/http.ts";
 import { descendantsMatching, waitForExit } from "../support/processes.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
 import { root, startServer, writeConfig } from "../support/server.ts";
+import { waitFor } from "../support/wait.ts";
 
 const SLEEP = "import asyncio\nawait asyncio.sleep(60)";
 
-/** Polls `check` every 50 ms until it is true; false after `ms`. */
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-
-/** True once `pid` has a sandbox child (with pool_size 0: the one running the call). */
-function running(pid: number): Promise<boolean> {
-  return until(
+/** Resolves once `pid` has a sandbox child (with pool_size 0: the one running the call). */
+function running(pid: number): Promise<void> {
+  return waitFor(
     async () => (await descendantsMatching(pid, "sandbox/worker.ts")).length > 0,
-    30_000,
+    "a sandbox child running the call",
   );
 }
 
@@ -52,7 +43,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
           undefined,
           { timeout: 120_000 },
         );
-        assert.ok(await running(server.pid), "the run never started");
+        await running(server.pid);
         Deno.kill(server.pid, signal);
         assertShuttingDown(await call);
         assert.ok(await waitForExit(server.pid, 15_000), "the server did not exit");
@@ -80,7 +71,7 @@ Deno.test({
         undefined,
         { timeout: 120_000 },
       );
-      assert.ok(await until(() => Promise.resolve(llm.requests.length > 0), 30_000));
+      await waitFor(() => llm.requests.length > 0, "the agent's first LLM request");
       Deno.kill(server.pid, "SIGTERM");
       const result = await call;
       const out = result.structuredContent as { error?: { code: string; message: string } };
@@ -134,7 +125,7 @@ Deno.test({
       await writer.write(
         new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"),
       );
-      assert.ok(await running(child.pid), "the run never started");
+      await running(child.pid);
       await writer.close();
       const out = await new Response(child.stdout).text();
       const answer = out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
@@ -168,7 +159,7 @@ Deno.test({
         undefined,
         { timeout: 120_000 },
       );
-      assert.ok(await running(server.pid), "the run never started");
+      await running(server.pid);
       const status = server.stop("SIGTERM");
       assertShuttingDown(await call);
       assert.equal((await status).code, 0);

@@ -10,11 +10,14 @@ import type { ExecResult, ToolDispatcher, ToolRef } from "../../src/contracts.ts
 import { Executor } from "../../src/sandbox_host/executor.ts";
 import type { GuardrailCase } from "./corpus.ts";
 
-/** An executor for the corpus and the count of probe calls it answered. */
+/** An executor for the corpus and the probe calls it answered, per execution. */
 export interface Bench {
   executor: Executor;
-  /** Calls of `tools.probe.touch` so far (host side: the side effect refused code must not have). */
-  probeCalls: () => number;
+  /**
+   * Calls of `tools.probe.touch` made by execution `id` (host side: the side effect refused code
+   * must not have). Counted per execution: cases run concurrently.
+   */
+  probeCalls: (id: string) => number;
   close: () => Promise<void>;
 }
 
@@ -31,11 +34,11 @@ const PROBE: ToolRef = {
 
 /** Starts an executor with `policy` (default: the documented defaults) and the probe tool. */
 export async function startBench(policy: PolicyConfig = defaultPolicy()): Promise<Bench> {
-  let calls = 0;
+  const calls = new Map<string | undefined, number>();
   const dispatcher: ToolDispatcher = {
     catalog: () => [PROBE],
-    call: () => {
-      calls++;
+    call: (_ref, _args, { execution }) => {
+      calls.set(execution, (calls.get(execution) ?? 0) + 1);
       return Promise.resolve({ ok: true, value: { touched: true } });
     },
   };
@@ -45,7 +48,7 @@ export async function startBench(policy: PolicyConfig = defaultPolicy()): Promis
   });
   if (!created.ok) throw new Error(created.message);
   const executor = created.executor;
-  return { executor, probeCalls: () => calls, close: () => executor.close() };
+  return { executor, probeCalls: (id) => calls.get(id) ?? 0, close: () => executor.close() };
 }
 
 /**
@@ -75,9 +78,9 @@ export async function runCorpus(
 
 /** Runs one case; resolves to what is wrong with its result (empty when it passed). */
 export async function runCase(bench: Bench, c: GuardrailCase): Promise<string[]> {
-  const before = bench.probeCalls();
-  const r = await bench.executor.execute(c.code.join("\n"), { timeoutMs: 20_000 });
-  const ran = bench.probeCalls() - before;
+  const executionId = crypto.randomUUID();
+  const r = await bench.executor.execute(c.code.join("\n"), { timeoutMs: 20_000, executionId });
+  const ran = bench.probeCalls(executionId);
   if (c.verdict === "allow") return judgeAllowed(c, r);
   const problems: string[] = [];
   if (ran > 0 || r.stdout !== "" || r.stderr !== "" || r.tool_calls.length > 0) {
