@@ -52,6 +52,17 @@ Deno.test("an unknown message type or a bad field is refused, naming the path", 
   assert.equal(extra.ok, false);
 });
 
+Deno.test("a start phase is one of the known names, with nothing else", () => {
+  assert.deepEqual(parseFrame(nonce, `${nonce} {"type":"phase","name":"snapshot"}`), {
+    ok: true,
+    message: { type: "phase", name: "snapshot" },
+  });
+  const unknown = parseFrame(nonce, `${nonce} {"type":"phase","name":"` + "x".repeat(5000) + '"}');
+  assert.match(!unknown.ok ? unknown.reason : "", /name/);
+  const extra = parseFrame(nonce, `${nonce} {"type":"phase","name":"boot","cpu_ms":1}`);
+  assert.equal(extra.ok, false);
+});
+
 Deno.test({
   name: "an oversized line from the child is PROTOCOL_VIOLATION and the next run works",
   sanitizeOps: false,

@@ -36,3 +36,27 @@ Deno.test("the program sees its run's catalog, prepared ahead or sent with the r
     await executor.close();
   }
 });
+
+Deno.test("a session's runs each see the catalog: prepared for the first, rebuilt after", async () => {
+  const catalog = [ref("alpha", "one")];
+  const dispatcher: ToolDispatcher = {
+    catalog: () => catalog,
+    call: (tool) => Promise.resolve({ ok: true, value: `called ${tool.tool}` }),
+  };
+  const made = await Executor.create(SandboxConfigSchema.parse({ pool_size: 1 }), { dispatcher });
+  assert.ok(made.ok, !made.ok ? made.message : "");
+  const executor = made.executor;
+  const sessions = executor.sessions.connection({ keptBytes: 0 });
+  const session = { sessions, name: "s" };
+  try {
+    await executor.pool.warmUp();
+    for (const code of ["tools.alpha.one()", "tools.alpha.one = None\ntools.alpha", LIST]) {
+      const r = await executor.execute(code, { session });
+      assert.equal(r.ok, true, JSON.stringify(r));
+    }
+    const last = await executor.execute("tools.alpha.one()", { session });
+    assert.equal(last.result, "called one", "each run builds its own tools namespace");
+  } finally {
+    await executor.close();
+  }
+});
