@@ -64,18 +64,10 @@ export class ByteReader {
   }
 
   /**
-   * Blocks until exactly `length` bytes are read into a fresh, aligned buffer; `null` at end of
-   * stream. Used for the snapshot, before anything else runs: blocking reads straight into the
-   * result cost about half the CPU of asynchronous reads of the same 30 MB. Never call while
-   * `reading`.
-   */
-  readBytesSync(length: number): Uint8Array<ArrayBuffer> | null {
-    return this.readRunsSync(length, [[0, length]]);
-  }
-
-  /**
-   * Like {@link readBytesSync} for a buffer of `length` bytes of which only the stretches `runs`
-   * (`[offset, length]`, in order) follow on the stream; the rest stays zero.
+   * Blocks until a fresh, aligned buffer of `length` bytes is filled: the stretches `runs`
+   * (`[offset, length]`, in order) from the stream, the rest zero; `null` at end of stream. Used
+   * for the snapshot, before anything else runs: blocking reads straight into the result cost
+   * about half the CPU of asynchronous reads of the same 30 MB. Never call while `reading`.
    */
   readRunsSync(length: number, runs: Array<[number, number]>): Uint8Array<ArrayBuffer> | null {
     const out = new Bytes(length);

@@ -33,13 +33,14 @@ export interface LoadOptions {
 /** Loads Pyodide with no filesystem or network access and installs the runner module. */
 export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<PyodideAPI> {
   const errorMarker = Symbol("jsv error");
+  const forSnapshot = options.snapshot === undefined && options.forSnapshot !== false;
   const pyodide = await loadPyodide({
     indexURL: INDEX_URL,
     stdLibURL: STDLIB_PATH,
     // deno-lint-ignore no-explicit-any
     lockFileContents: lockFile as any,
     env: { HOME: "/home/pyodide" },
-    _makeSnapshot: options.snapshot === undefined && options.forSnapshot !== false,
+    _makeSnapshot: forSnapshot,
     _loadSnapshot: options.snapshot,
     // deno-lint-ignore no-explicit-any
     createPyodideModule: (settings: any) => {
@@ -54,7 +55,6 @@ export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<Pyo
     },
   });
   endShellMode();
-  const forSnapshot = options.snapshot === undefined && options.forSnapshot !== false;
   // A snapshot holds no JavaScript object Pyodide cannot find again by path: the builder keeps
   // Pyodide's own scheduler (it only runs the tool-free warm-up).
   if (!forSnapshot) useScheduler(pyodide);

@@ -4,7 +4,8 @@
  * the committed baseline of expected failures, checks that the scenarios every server must pass
  * did pass, and stops the server. Exits non-zero when anything is off.
  */
-import { taskFlags } from "./task_flags.ts";
+import { startHttpServer } from "../support/http.ts";
+import { root } from "../support/server.ts";
 import { parseArgs } from "node:util";
 
 /** The pinned suite (also in deno.json "imports", so deno.lock records it). */
@@ -18,7 +19,6 @@ export const REQUIRED = [
   "dns-rebinding-protection",
 ];
 
-const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const BASELINE = "conformance/expected_failures.yaml";
 
 /** Runs the suite; resolves to the exit code. */
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     console.error(`${BASELINE} lists ${listed.join(", ")}: these must pass; remove them.`);
     return 1;
   }
-  const server = await startServer();
+  const server = await startHttpServer(); // no upstreams, no token: the suite sends none
   try {
     console.error(`conformance: server at ${server.url}`);
     const run = await new Deno.Command(Deno.execPath(), {
@@ -77,54 +77,6 @@ async function main(): Promise<number> {
   } finally {
     await server.stop();
   }
-}
-
-/** Starts `main.ts --transport http` on a free port and waits until it listens. */
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const flags = taskFlags("start:http");
-  await Deno.mkdir(`${root}.cache`, { recursive: true });
-  const config = `.cache/conformance-config-${crypto.randomUUID()}.json`;
-  await Deno.writeTextFile(`${root}${config}`, JSON.stringify({ sandbox: { pool_size: 0 } }));
-  const env = Deno.env.toObject();
-  delete env.MCP_CODE_MODE_TOKEN; // the suite sends no token
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "main.ts", "--transport", "http", "--port", "0", "--config", config],
-    cwd: root,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The server did not start:\n${log}`)), 60_000);
-    (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of child.stderr) {
-        log += decoder.decode(chunk, { stream: true });
-        const found = /Serving MCP over HTTP at (\S+) /.exec(log);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]);
-        }
-      }
-      clearTimeout(timer);
-      reject(new Error(`The server exited before it listened:\n${log}`));
-    })();
-  });
-  return {
-    url,
-    stop: async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-      await child.status;
-      await Deno.remove(`${root}${config}`).catch(() => {});
-    },
-  };
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -41,7 +41,7 @@ Deno.test("an empty line is a line; a last line without a newline is not", async
   assert.equal(await reader.readLine(), null);
 });
 
-Deno.test("readBytesSync takes what is buffered, then reads the rest into one fresh buffer", async () => {
+Deno.test("readRunsSync takes what is buffered, then reads the rest into one fresh buffer", async () => {
   const payload = Uint8Array.from({ length: 300_000 }, (_, i) => i % 251);
   const reader = new ByteReader(
     source(
@@ -53,7 +53,7 @@ Deno.test("readBytesSync takes what is buffered, then reads the rest into one fr
     ),
   );
   assert.equal(await reader.readLine(), '{"type":"init"}');
-  const bytes = reader.readBytesSync(payload.length);
+  const bytes = reader.readRunsSync(payload.length, [[0, payload.length]]);
   assert.ok(bytes !== null);
   assert.equal(bytes.byteOffset, 0);
   assert.equal(bytes.buffer.byteLength, payload.length, "no larger buffer behind it");
@@ -61,12 +61,12 @@ Deno.test("readBytesSync takes what is buffered, then reads the rest into one fr
   assert.equal(await reader.readLine(), "after");
 });
 
-Deno.test("readBytesSync with the bytes already buffered, and past the end", async () => {
+Deno.test("readRunsSync with the bytes already buffered, and past the end", async () => {
   const reader = new ByteReader(source("head\nabcdefline\n"));
   assert.equal(await reader.readLine(), "head");
-  assert.deepEqual(reader.readBytesSync(6), encoder.encode("abcdef"));
+  assert.deepEqual(reader.readRunsSync(6, [[0, 6]]), encoder.encode("abcdef"));
   assert.equal(await reader.readLine(), "line");
-  assert.equal(reader.readBytesSync(1), null);
+  assert.equal(reader.readRunsSync(1, [[0, 1]]), null);
 });
 
 Deno.test("readLineSync reads with blocking reads and shares the buffer with readLine", async () => {
