@@ -43,6 +43,11 @@ export class ByteReader {
     return this.#reading;
   }
 
+  /** Bytes read from the stream and not yet taken. */
+  get buffered(): number {
+    return byteLength(this.#buffer);
+  }
+
   /** Reads until a newline; `null` at end of stream. */
   async readLine(): Promise<string | null> {
     while (true) {

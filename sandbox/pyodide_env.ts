@@ -14,14 +14,20 @@
  * runs them as macrotasks through a MessageChannel instead (what `setImmediate` does in Node).
  *
  * Imported first by `pyodide_loader.ts`, ahead of `pyodide`: evaluation order is import order.
+ * It imports nothing itself (the standard library's bytes are handed to it, {@link provideStdlib}),
+ * so that the same code runs in a process and, bundled, in a Worker.
  */
-import stdlibZip from "pyodide/python_stdlib.zip" with { type: "bytes" };
-
 /** Where Pyodide looks for its standard library (answered by `readbuffer` below, not a file). */
 export const STDLIB_PATH = "/pyodide-embedded/python_stdlib.zip";
 /** The wasm file Pyodide reads before the `instantiateWasm` hook replaces it (never used). */
 const WASM_PATH = "/pyodide-embedded/pyodide.asm.wasm";
 const SHELL_FUNCTIONS = ["read", "readbuffer", "load"];
+let stdlibZip = new Uint8Array(0);
+
+/** Gives `readbuffer` the standard library's zip (before Pyodide loads). */
+export function provideStdlib(zip: Uint8Array<ArrayBuffer>): void {
+  stdlibZip = zip;
+}
 
 function readbuffer(path: string): ArrayBuffer {
   if (path === STDLIB_PATH) {

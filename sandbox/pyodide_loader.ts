@@ -1,14 +1,21 @@
 /**
  * Loads Pyodide inside the zero-permission sandbox child.
  *
- * Every byte comes from static imports (which need no permission) or from the host: the wasm
- * module via `import source`, the stdlib zip and lock file via `import … with { type }`, the
- * memory snapshot over stdin. Pyodide runs in its shell mode (`pyodide_env.ts`). This leans on
+ * Every byte comes from static imports (which need no permission) or from the host: the lock file
+ * and the Python sources via `import … with { type }`, the compiled wasm module and the stdlib zip
+ * from the caller ({@link SandboxAssets}: static imports in a process, `sandbox/assets.ts`; a
+ * message in a Worker), the memory snapshot over stdin. Pyodide runs in its shell mode (`pyodide_env.ts`). This leans on
  * Pyodide internals (the `createPyodideModule` option, Emscripten's `instantiateWasm` hook, the
  * shell's `readbuffer`): the pyodide version is pinned exactly and the sandbox tests fail when an
  * upgrade breaks it.
  */
-import { asWebPage, endShellMode, scheduleCallback, STDLIB_PATH } from "./pyodide_env.ts";
+import {
+  asWebPage,
+  endShellMode,
+  provideStdlib,
+  scheduleCallback,
+  STDLIB_PATH,
+} from "./pyodide_env.ts";
 import createPyodideModule from "pyodide/pyodide.asm.mjs";
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import lockFile from "pyodide/pyodide-lock.json" with { type: "json" };
@@ -18,12 +25,21 @@ import policyReportSource from "./policy_report.py" with { type: "text" };
 import runnerSource from "./runner.py" with { type: "text" };
 import toolsSource from "./tools.py" with { type: "text" };
 import skillsSource from "./skills.py" with { type: "text" };
-import { wasmModule } from "./wasm_module.js";
 
 const INDEX_URL = "/pyodide-embedded/";
 
+/** What Pyodide is made of that cannot be bundled into a Worker's module. */
+export interface SandboxAssets {
+  /** Pyodide's compiled WebAssembly module. */
+  wasm: WebAssembly.Module;
+  /** The Python standard library's zip. */
+  stdlib: Uint8Array<ArrayBuffer>;
+}
+
 /** Options for {@link loadSandboxPyodide}. */
 export interface LoadOptions {
+  /** The wasm module and the standard library. */
+  assets: SandboxAssets;
   /** A memory snapshot made by this same build. */
   snapshot?: Uint8Array;
   /** Without a snapshot: prepare for making one (true) or just boot from scratch (false). */
@@ -31,8 +47,10 @@ export interface LoadOptions {
 }
 
 /** Loads Pyodide with no filesystem or network access and installs the runner module. */
-export async function loadSandboxPyodide(options: LoadOptions = {}): Promise<PyodideAPI> {
+export async function loadSandboxPyodide(options: LoadOptions): Promise<PyodideAPI> {
   const errorMarker = Symbol("jsv error");
+  const wasmModule = options.assets.wasm;
+  provideStdlib(options.assets.stdlib);
   const forSnapshot = options.snapshot === undefined && options.forSnapshot !== false;
   const pyodide = await loadPyodide({
     indexURL: INDEX_URL,
@@ -104,9 +122,10 @@ del _m, _mcp_module_source
  * ran in it (what it loads and caches is in every child from then on).
  */
 export async function makeSnapshot(
+  assets: SandboxAssets,
   prepare: (pyodide: PyodideAPI) => Promise<void>,
 ): Promise<Uint8Array> {
-  const pyodide = await loadSandboxPyodide({ forSnapshot: true });
+  const pyodide = await loadSandboxPyodide({ assets, forSnapshot: true });
   await prepare(pyodide);
   return pyodide.makeMemorySnapshot();
 }

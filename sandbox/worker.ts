@@ -1,36 +1,29 @@
 /**
  * The sandbox child's entry. Spawned by the host with no `--allow-*` flag, an environment of its
- * own and `/` as cwd. It reads `init` (nonce, limits, memory snapshot) from stdin, loads Pyodide,
- * warms up, says `ready`, runs exactly one program, relays its tool calls as framed JSON lines on
- * stdout, reports `done` and exits; a run with `keep` (a session) waits for the next run instead.
- * Each run's cwd is `/data` in Pyodide's in-memory filesystem (`files.ts`).
+ * own and `/` as cwd. It reads `init` (nonce, limits, memory snapshot) from stdin and serves one
+ * interpreter (`interpreter.ts`): loads Pyodide, warms up, says `ready`, runs exactly one program,
+ * relays its tool calls as framed JSON lines on stdout, reports `done` and exits; a run with
+ * `keep` (a session) waits for the next run instead. In worker isolation (`init.isolation`, the
+ * interpreter's bundled code following the snapshot) it serves each interpreter in a fresh Worker
+ * instead (`isolates.ts`).
  *
  * With `--make-snapshot` it instead writes a fresh Pyodide memory snapshot to stdout and exits.
  *
  * `primordials.ts` is imported first: its captures happen before anything else is evaluated.
  */
 import { byteLength, parseJson } from "./primordials.ts";
-import type { PyodideAPI } from "pyodide";
-import type {
-  ChildLimits,
-  ChildRunResult,
-  HostMessage,
-  RunPolicy,
-  SkillSource,
-  ToolRef,
-} from "../src/relay/protocol.ts";
+import type { HostMessage } from "../src/relay/protocol.ts";
+import { assets } from "./assets.ts";
 import { ByteReader } from "./byte_reader.ts";
-import { collectOutputs, type MemFs, prepareFiles } from "./files.ts";
+import { serveInterpreter } from "./interpreter.ts";
+import { serveIsolates } from "./isolates.ts";
 import { quietConsole, removeWebStorage } from "./lockdown.ts";
-import { OutputCapture } from "./output_capture.ts";
-import { execute, fatalError, type Outcome, outputLimitError } from "./program.ts";
-import { loadSandboxPyodide, makeSnapshot } from "./pyodide_loader.ts";
+import { makeSnapshot } from "./pyodide_loader.ts";
 import { Relay, writeFully } from "./relay.ts";
-import { createWatchdog, type Watchdog } from "./watchdog.ts";
-import { localEcho, prepareRun, prepareSnapshot, warmUp } from "./warm_up.ts";
+import { createWatchdog } from "./watchdog.ts";
+import { prepareSnapshot } from "./warm_up.ts";
 
 type Init = Extract<HostMessage, { type: "init" }>;
-type RunMessage = Extract<HostMessage, { type: "run" }>;
 
 // Captured before any user code runs: Python can reach and replace globals through `js`.
 const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
@@ -51,7 +44,9 @@ function hostGone(what: string): never {
  */
 async function handshake(
   reader: ByteReader,
-): Promise<{ init: Init; relay: Relay; snapshot?: Uint8Array<ArrayBuffer> }> {
+): Promise<
+  { init: Init; relay: Relay; snapshot?: Uint8Array<ArrayBuffer>; bundle?: Uint8Array<ArrayBuffer> }
+> {
   const init = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
   if (init?.type !== "init") exit(70);
   const relay = new Relay(init.nonce, reader, writeStdout, hostGone);
@@ -60,161 +55,35 @@ async function handshake(
   const runs = init.snapshot_runs ?? [[0, init.snapshot_bytes]];
   const snapshot = reader.readRunsSync(init.snapshot_bytes, runs);
   if (snapshot === null) exit(70);
+  const size = init.isolation?.bundle_bytes ?? 0;
+  const bundle = size > 0 ? reader.readRunsSync(size, [[0, size]]) : undefined;
+  if (bundle === null) exit(70);
   relay.send({ type: "phase", name: "snapshot" });
-  return { init, relay, snapshot };
+  return { init, relay, snapshot, ...(bundle ? { bundle } : {}) };
 }
 
-/** Lets Python call tools: locally answered during the warm-up, through the relay afterwards. */
-function registerRelay(pyodide: PyodideAPI, relay: Relay): { goLive(): void } {
-  let live = false;
-  pyodide.registerJsModule("_mcp_relay", {
-    call: (server: string, tool: string, argsJson: string) =>
-      live
-        ? relay.callAsync(server, tool, argsJson)
-        : Promise.resolve(localEcho(server, tool, argsJson)),
-    call_sync: (server: string, tool: string, argsJson: string) =>
-      live ? relay.callSync(server, tool, argsJson) : localEcho(server, tool, argsJson),
-  });
-  return { goLive: () => (live = true) };
-}
-
-/** The current run's output capture (a fresh one per run); past the hard limit: OUTPUT_LIMIT. */
-interface Capture {
-  current: OutputCapture;
-  renew(): void;
-}
-
-/** Captures the runs' output. */
-function captureOutput(pyodide: PyodideAPI, limits: ChildLimits, stop: () => never): Capture {
-  const capture = {
-    current: new OutputCapture(limits, stop),
-    renew: () => void (capture.current = new OutputCapture(limits, stop)),
-  };
-  const write = (stream: "stdout" | "stderr") => (bytes: Uint8Array) =>
-    capture.current.write(stream, bytes);
-  pyodide.setStdout({ write: write("stdout"), isatty: false });
-  pyodide.setStderr({ write: write("stderr"), isatty: false });
-  return capture;
-}
-
-/**
- * Reports the run's outcome with its output and exits: a child serves exactly one run, unless
- * `ending` is false (a session's run) and no tool answer is still awaited (one would take the
- * next run's line from stdin, so that ends the session too).
- */
-function finish(
-  relay: Relay,
-  runId: string,
-  output: OutputCapture,
-  outcome: Outcome,
-  ending = true,
-): void {
-  const truncated = outcome.truncated || output.truncated;
-  const result: ChildRunResult = {
-    ...outcome,
-    stdout: output.text("stdout"),
-    stderr: output.text("stderr"),
-    ...(truncated ? { truncated } : {}),
-  };
-  relay.send({ type: "done", id: runId, result });
-  if (ending || !relay.idle) exit(0);
-}
-
-/** One run: its files under `/data`, the program, the changed `/data/out` files, `done`. */
-async function runOne(
-  pyodide: PyodideAPI,
-  limits: ChildLimits,
-  run: RunMessage,
-  parts: { relay: Relay; output: OutputCapture; watchdog: Watchdog },
-): Promise<void> {
-  const { relay, output, watchdog } = parts;
-  const keep = run.keep === true;
-  const fs = pyodide.FS as MemFs;
-  try {
-    prepareFiles(fs, run.files);
-  } catch (error) {
-    return finish(relay, run.id, output, { ok: false, error: fatalError(error) });
-  }
-  watchdog.clear();
-  watchdog.arm(run.deadline_ms ?? 2 ** 31 - 1);
-  const policy: RunPolicy | null = run.policy ?? null;
-  const tools: ToolRef[] | null = run.tools ?? null;
-  const skills: SkillSource[] = run.skills ?? [];
-  const outcome = await execute(pyodide, limits, run.code, tools, policy, skills, keep);
-  watchdog.pause();
-  let files;
-  try {
-    files = collectOutputs(fs, run.out_bytes ?? 0);
-  } catch (error) {
-    return finish(relay, run.id, output, { ok: false, error: fatalError(error) });
-  }
-  finish(relay, run.id, output, files.length ? { ...outcome, files } : outcome, !keep);
-}
-
-/**
- * Waits for the next `run` message, preparing the tool catalog meanwhile when the host sends it;
- * while a program runs, stdin is read only for tool answers.
- */
-async function nextRun(
-  reader: ByteReader,
-  pyodide: PyodideAPI,
-  limits: ChildLimits,
-): Promise<RunMessage | null> {
-  for (let line = await reader.readLine(); line !== null; line = await reader.readLine()) {
-    const message = parseJson(line) as HostMessage;
-    if (message.type === "run") return message;
-    if (message.type === "prepare") {
-      await prepareRun(pyodide, limits, message.tools, message.policy);
-    }
-  }
-  return null;
-}
-
-/** Loads Pyodide, warms up, says `ready`, runs the program (a session's: each) and reports it. */
+/** Serves one interpreter in this process (the default), or each in a Worker of its own. */
 async function serve(): Promise<never> {
   const reader = new ByteReader({
     read: Deno.stdin.read.bind(Deno.stdin),
     readSync: Deno.stdin.readSync.bind(Deno.stdin),
   });
-  const { init, snapshot, relay } = await handshake(reader);
-  const watchdog = createWatchdog(); // its thread starts while Pyodide loads
-  // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
-  const pyodide = await loadSandboxPyodide(snapshot ? { snapshot } : { forSnapshot: false });
-  // The snapshot is in Pyodide's memory now, and Pyodide keeps a reference to the 30 MB it came
-  // in: detaching the buffer frees them.
-  snapshot?.buffer.transfer(0);
-  pyodide.runPython("import _mcp_runner\n_mcp_runner.reseed()"); // every child its own randomness
-  relay.send({ type: "phase", name: "pyodide" });
-  const relayModule = registerRelay(pyodide, relay);
-  await warmUp(pyodide, init.limits);
-  relay.send({ type: "phase", name: "warm_up" });
-  relayModule.goLive();
-  let runId = "";
-  const output: Capture = captureOutput(pyodide, init.limits, () => {
-    finish(relay, runId, output.current, { ok: false, error: outputLimitError(init.limits) });
-    return exit(0);
-  });
-  watchdog.attach(pyodide);
-  // While a person is asked to approve a call the host stops the deadline's clock, here too.
-  relay.onControl((message) => {
-    if (message.type === "pause") watchdog.pause();
-    if (message.type === "resume") watchdog.arm(message.deadline_ms);
-  });
-  relay.send({ type: "ready" });
-  while (true) {
-    const run = await nextRun(reader, pyodide, init.limits);
-    if (run === null) exit(0); // the host closed stdin: it is gone or done with us
-    runId = run.id;
-    output.renew();
-    await runOne(pyodide, init.limits, run, { relay, output: output.current, watchdog });
+  const { init, snapshot, relay, bundle } = await handshake(reader);
+  if (bundle) {
+    return await serveIsolates({ init, reader, writeStdout, exit, assets, bundle, snapshot });
   }
+  const watchdog = createWatchdog(); // its thread starts while Pyodide loads
+  const end = () => exit(0);
+  // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
+  const load = snapshot ? { assets, snapshot } : { assets, forSnapshot: false };
+  return await serveInterpreter({ reader, relay, end, watchdog }, init.limits, load);
 }
 
 async function main(): Promise<never> {
   quietConsole(writeStderr);
   removeWebStorage();
   if (Deno.args.includes("--make-snapshot")) {
-    const bytes = await makeSnapshot(prepareSnapshot);
+    const bytes = await makeSnapshot(assets, prepareSnapshot);
     writeStdout(bytes);
     exit(byteLength(bytes) > 0 ? 0 : 70);
   }

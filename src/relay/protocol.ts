@@ -53,6 +53,8 @@ export type StartPhase = typeof START_PHASES[number];
 export const ChildMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("phase"), name: z.enum(START_PHASES) }).strict(),
   z.object({ type: z.literal("ready") }).strict(),
+  /** Worker isolation: an interpreter ended and the next may start once the host fences. */
+  z.object({ type: z.literal("recycle") }).strict(),
   z.object({
     type: z.literal("tool_call"),
     call_id: z.number().int().nonnegative(),
@@ -102,6 +104,11 @@ export type HostMessage =
     /** The stretches `[offset, length]` that follow; absent: the whole snapshot follows. */
     snapshot_runs?: Array<[number, number]>;
     limits: ChildLimits;
+    /**
+     * Worker isolation: each interpreter in a fresh Worker of this process, its bundled code
+     * (`bundle_bytes` long) following the snapshot; the process exits after `recycle_after`.
+     */
+    isolation?: { bundle_bytes: number; recycle_after: number };
   }
   | {
     type: "run";
@@ -130,6 +137,8 @@ export type HostMessage =
   | { type: "pause" }
   /** Start it again: the child interrupts Python after `deadline_ms` more ms. */
   | { type: "resume"; deadline_ms: number }
+  /** Worker isolation: the answer to `recycle`; the next interpreter frames with `nonce`. */
+  | { type: "fence"; nonce: string }
   | ToolResultMessage;
 
 /** Host → child: the outcome of one tool call. */

@@ -1,7 +1,10 @@
 /**
  * One sandbox child process seen from the host: spawning with no permissions, the init handshake
  * (nonce, limits, snapshot), reading its framed stdout line by line under a length cap, keeping
- * the tail of its stderr, and killing it.
+ * the tail of its stderr, and killing it. In worker isolation the process serves one interpreter
+ * after another: a run that ended cleanly releases it ({@link SandboxChild.release}), the child
+ * says `recycle`, the host answers with a `fence` naming the next interpreter's nonce, and the
+ * child is ready again ({@link SandboxChild.nextInterpreter}).
  */
 import type { SandboxConfig } from "../config.ts";
 import {
@@ -46,20 +49,34 @@ export interface SpawnOptions {
   command?: ChildCommand;
   /** Also read the child's CPU time at the end of each start phase (the bench does). */
   measureStart?: boolean;
+  /** Worker isolation: the interpreter's bundled code (`interpreter_bundle.ts`). */
+  bundle?: Uint8Array;
 }
 
 const STDERR_TAIL = 4096;
 const encoder = new TextEncoder();
 
+/** A fresh frame nonce. */
+function newNonce(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
 /** A spawned sandbox child. */
 export class SandboxChild {
-  readonly nonce = crypto.randomUUID().replaceAll("-", "");
-  readonly ready: Promise<ReadyResult>;
   readonly exited: Promise<Deno.CommandStatus>;
-  /** The phases of the start so far, each when the host heard of its end. */
-  readonly startPhases: PhaseMark[] = [];
+  /** Worker isolation: this process serves one interpreter after another. */
+  readonly recyclable: boolean;
+  /** The phases of the current interpreter's start so far, each when the host heard of its end. */
+  startPhases: PhaseMark[] = [];
+  #nonce = newNonce();
+  #ready!: Promise<ReadyResult>;
   #spawnedAt = performance.now();
   #measureStart: boolean;
+  #startTimeoutMs: number;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #released = false;
+  #killed = false;
+  #next = Promise.withResolvers<boolean>();
   #prepared: ToolRef[] | undefined;
   #process: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -72,6 +89,9 @@ export class SandboxChild {
   private constructor(options: SpawnOptions) {
     const { config, cwd } = options;
     this.#measureStart = options.measureStart === true;
+    this.#startTimeoutMs = config.start_timeout_ms;
+    this.recyclable = options.bundle !== undefined;
+    const bundle = options.bundle ?? new Uint8Array(0);
     const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
     const runs = nonZeroRuns(snapshot); // about half the snapshot is zeros: they do not travel
     const command = options.command ?? childCommand(config, "run");
@@ -85,7 +105,7 @@ export class SandboxChild {
       stderr: "piped",
     }).spawn();
     this.#writer = this.#process.stdin.getWriter();
-    this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    this.#newInterpreter();
     const stdoutDone = this.#readStdout();
     this.exited = this.#process.status.then(async (status) => {
       this.#alive = false;
@@ -95,12 +115,13 @@ export class SandboxChild {
       await Promise.race([stdoutDone, new Promise((r) => (timer = setTimeout(r, 1000)))]);
       clearTimeout(timer);
       this.#resolveReady({ ok: false, message: this.#startFailure(status) });
+      this.#next.resolve(false);
       this.#emit({ kind: "exit", status });
       return status;
     });
     const init: HostMessage = {
       type: "init",
-      nonce: this.nonce,
+      nonce: this.#nonce,
       snapshot_bytes: snapshot.length,
       snapshot_runs: runs,
       limits: {
@@ -108,18 +129,48 @@ export class SandboxChild {
         output_hard_bytes: config.output_hard_bytes,
         result_bytes: config.result_bytes,
       },
+      ...(this.recyclable
+        ? { isolation: { bundle_bytes: bundle.length, recycle_after: config.recycle_after } }
+        : {}),
     };
     this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(async () => {
       for (const [offset, length] of runs) {
         await this.#write(snapshot.subarray(offset, offset + length));
       }
+      if (bundle.length) await this.#write(bundle);
     });
     this.#readStderr();
-    const timer = setTimeout(() => {
-      this.#resolveReady({ ok: false, message: `not ready after ${config.start_timeout_ms} ms` });
-      this.kill();
-    }, config.start_timeout_ms);
-    this.ready.then(() => clearTimeout(timer));
+  }
+
+  /** Whether the current interpreter became ready. */
+  get ready(): Promise<ReadyResult> {
+    return this.#ready;
+  }
+
+  /** The nonce of the current interpreter's frames. */
+  get nonce(): string {
+    return this.#nonce;
+  }
+
+  /**
+   * Resolves true once the child serves a fresh interpreter after {@link release} (worker
+   * isolation), false when it exits instead.
+   */
+  nextInterpreter(): Promise<boolean> {
+    return this.#next.promise;
+  }
+
+  /**
+   * The current interpreter's run ended cleanly: in worker isolation the process goes on to a
+   * fresh interpreter (it says `recycle` when its Worker is gone); otherwise it is killed.
+   */
+  release(): void {
+    if (!this.recyclable) return this.kill();
+    if (this.#killed || this.#released) return;
+    this.#released = true;
+    this.#handler = null;
+    this.#backlog = [];
+    this.#prepared = undefined;
   }
 
   /** Spawns a child; await `ready` before sending it a run. */
@@ -173,6 +224,7 @@ export class SandboxChild {
 
   /** Kills the process with SIGKILL (idempotent). */
   kill(): void {
+    this.#killed = true;
     if (!this.#alive) return;
     try {
       this.#process.kill("SIGKILL");
@@ -239,8 +291,42 @@ export class SandboxChild {
       if (frame.message.type === "ready") this.#resolveReady({ ok: true });
       return true;
     }
+    if (frame.message.type === "recycle") return this.#recycle();
     this.#emit({ kind: "message", message: frame.message });
     return true;
+  }
+
+  /** The interpreter is gone: fences the next one (only a released child may say `recycle`). */
+  #recycle(): boolean {
+    if (!this.#released || this.#killed) {
+      this.#violation("the sandbox asked to recycle an interpreter that was not released");
+      return false;
+    }
+    this.#released = false;
+    this.#nonce = newNonce();
+    this.#newInterpreter();
+    this.#ready.then((ready) => {
+      if (!ready.ok) return;
+      const next = this.#next;
+      this.#next = Promise.withResolvers<boolean>();
+      next.resolve(true);
+    });
+    void this.send({ type: "fence", nonce: this.#nonce });
+    return true;
+  }
+
+  /** Starts waiting for an interpreter's `ready` (killing the child if it takes too long). */
+  #newInterpreter(): void {
+    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    this.#spawnedAt = performance.now();
+    this.startPhases = [];
+    clearTimeout(this.#startTimer);
+    const timer = setTimeout(() => {
+      this.#resolveReady({ ok: false, message: `not ready after ${this.#startTimeoutMs} ms` });
+      this.kill();
+    }, this.#startTimeoutMs);
+    this.#startTimer = timer;
+    this.#ready.then(() => clearTimeout(timer));
   }
 
   #phase(name: PhaseMark["name"]): void {

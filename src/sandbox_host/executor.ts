@@ -24,6 +24,7 @@ import {
   totalMemoryMessage,
 } from "./run_errors.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
+import { ensureInterpreterBundle } from "./interpreter_bundle.ts";
 import { checkInputFiles, type OutputFile, outputFiles } from "./files.ts";
 import { type ConnectionSessions, SessionRegistry } from "./sessions.ts";
 import {
@@ -118,6 +119,8 @@ export class Executor {
   ): Promise<{ ok: true; executor: Executor } | { ok: false; message: string }> {
     const snapshot = await ensureSnapshot(config);
     if (!snapshot.ok) return snapshot;
+    const bundle = config.isolation === "worker" ? await ensureInterpreterBundle() : undefined;
+    if (bundle && !bundle.ok) return bundle;
     let cwd: string;
     try {
       cwd = await emptyDir(config);
@@ -128,7 +131,13 @@ export class Executor {
     const dispatcher = options.dispatcher ?? NO_TOOLS;
     const policy = options.policy ?? defaultPolicy();
     const prepare = (child: SandboxChild) => child.prepare(dispatcher.catalog(), runPolicy(policy));
-    const pool = new WarmPool({ config, snapshot: snapshot.bytes, cwd, prepare });
+    const pool = new WarmPool({
+      config,
+      snapshot: snapshot.bytes,
+      cwd,
+      prepare,
+      ...(bundle ? { bundle: bundle.bytes } : {}),
+    });
     const executor = new Executor(config, pool, {
       dispatcher,
       policy,
@@ -225,7 +234,7 @@ export class Executor {
     return this.#closing;
   }
 
-  /** A run in a fresh child from the pool, killed afterwards. */
+  /** A run in a fresh child from the pool, released afterwards (killed, or recycled). */
   async #fresh(code: string, options: ExecuteOptions, started: number): Promise<ExecOutcome> {
     const acquired = await this.pool.acquire();
     if (this.#closing) {
@@ -239,7 +248,7 @@ export class Executor {
     try {
       return await this.#run(acquired.child, code, options, started);
     } finally {
-      acquired.child.kill();
+      acquired.child.release(); // the run has killed it already unless it ended cleanly
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * The warm pool: sandbox children started ahead of time, each handed out for exactly one
- * execution and replaced in the background. With size 0 every execution starts its own child.
+ * execution and replaced in the background (in worker isolation a child comes back once it serves
+ * a fresh interpreter). With size 0 every execution starts its own child.
  * It never has more than `max_concurrent + pool_size` live children (idle, starting and handed
  * out until they exit).
  */
@@ -24,6 +25,8 @@ export interface PoolOptions {
   cwd: string;
   /** Called with each child once it is ready, before anyone gets it (to send it the catalog). */
   prepare?: (child: SandboxChild) => void;
+  /** Worker isolation: the interpreter's bundled code. */
+  bundle?: Uint8Array;
 }
 
 const MAX_PARALLEL_STARTS = 4;
@@ -94,7 +97,8 @@ export class WarmPool {
   /** Kills every child and refuses further work. */
   async close(): Promise<void> {
     this.#closed = true;
-    const children = [...this.#idle, ...this.#starting];
+    // Handed-out children too: in worker isolation one may be between two interpreters.
+    const children = [...this.#idle, ...this.#starting, ...this.#busy];
     this.#idle = [];
     for (const resolve of this.#waiters.splice(0)) {
       resolve({ ok: false, message: "the server is shutting down" });
@@ -113,35 +117,48 @@ export class WarmPool {
     }
   }
 
-  /** Counts a child as live until it exits, then starts what is wanted in its place. */
+  /**
+   * Counts a child as live until it exits, then starts what is wanted in its place; a child that
+   * serves a fresh interpreter instead (worker isolation) is taken back.
+   */
   #handOut(child: SandboxChild): void {
     this.#busy.add(child);
     child.exited.then(() => {
-      this.#busy.delete(child);
-      this.#fill();
+      if (this.#busy.delete(child)) this.#fill();
+    });
+    if (!child.recyclable) return;
+    child.nextInterpreter().then((fresh) => {
+      if (!fresh || !this.#busy.delete(child)) return;
+      if (this.#closed) return child.kill();
+      this.#adopt(child, true);
     });
   }
 
   #startOne(): void {
-    const { config, snapshot, cwd } = this.#options;
-    const child = SandboxChild.spawn({ config, snapshot, cwd });
+    const { config, snapshot, cwd, bundle } = this.#options;
+    const child = SandboxChild.spawn({ config, snapshot, cwd, ...(bundle ? { bundle } : {}) });
     this.#starting.add(child);
     child.ready.then((ready) => {
       this.#starting.delete(child);
       if (this.#closed) return child.kill();
       if (!ready.ok) return this.#startFailed(child, ready.message);
       this.#failures = 0;
-      this.#options.prepare?.(child);
-      const waiter = this.#waiters.shift();
-      if (waiter) {
-        this.#handOut(child);
-        waiter({ ok: true, child, warm: false });
-      } else {
-        this.#idle.push(child);
-        child.exited.then(() => this.#forget(child));
-      }
-      this.#fill();
+      this.#adopt(child, false);
     });
+  }
+
+  /** A ready child: prepared, then handed to a waiter or kept idle. */
+  #adopt(child: SandboxChild, warm: boolean): void {
+    this.#options.prepare?.(child);
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#handOut(child);
+      waiter({ ok: true, child, warm });
+    } else {
+      this.#idle.push(child);
+      child.exited.then(() => this.#forget(child));
+    }
+    this.#fill();
   }
 
   #startFailed(child: SandboxChild, message: string): void {

@@ -3,7 +3,8 @@
  * dispatcher, enforces the host-side limits (timeout, tool calls, protocol, cancellation; memory
  * is watched by the executor, which calls `stop`) and settles exactly once to an
  * {@link ExecResult}; the child is killed when it settles, except a session's child whose run
- * ended normally (see `keep`).
+ * ended normally (see `keep`) and a worker-isolation child whose run ended cleanly (it is
+ * released, and serves a fresh interpreter next).
  */
 import {
   type CallContext,
@@ -101,6 +102,8 @@ export class Run {
   #executionId = "";
   #keep = false;
   #kept = false;
+  /** The child reported the end itself (nothing stopped it from outside). */
+  #clean = false;
   #onProgress: CallContext["onProgress"];
   #files: ChildFile[] | undefined;
 
@@ -273,6 +276,7 @@ export class Run {
     }
     this.#files = child.files;
     this.#kept = this.#keep && !ENDS_SESSION.has(error?.code ?? "");
+    this.#clean = true;
     this.#settle({
       ok,
       stdout: child.stdout,
@@ -291,7 +295,11 @@ export class Run {
     this.#deadline?.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#aborter.abort();
-    if (!this.#kept) this.#child.kill();
+    // Released synchronously: a worker-isolation child's `recycle` may be the very next line.
+    if (this.#kept) {
+      // the session's next run uses the same interpreter
+    } else if (this.#clean && !this.#keep) this.#child.release();
+    else this.#child.kill();
     this.#resolve(result);
   }
 }

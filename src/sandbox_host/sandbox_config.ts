@@ -42,12 +42,23 @@ export const SandboxConfigSchema = z.object({
     .describe("Let V8 optimise hot interpreter code: faster long computations, slower short runs."),
   use_snapshot: z.boolean().default(true)
     .describe("Start children from the memory snapshot (false only to measure cold starts)."),
+  isolation: z.enum(["process", "worker"]).default("process")
+    .describe(
+      'Where each execution gets its fresh interpreter: "process" (a new sandbox process each, ' +
+        'the default) or "worker" (a new Worker, its own V8 isolate, inside a long-lived ' +
+        "sandbox process: faster, weaker; see the README's security model).",
+    ),
+  recycle_after: z.number().int().min(1).max(10_000).default(50)
+    .describe('With isolation "worker": interpreters one sandbox process serves before it exits.'),
   cache_dir: z.string().min(1).optional()
     .describe(
       "Where the Pyodide memory snapshot is cached (default: .cache in the project); " +
         "relative to the config file's folder.",
     ),
-}).strict();
+}).strict().refine((sandbox) => sandbox.isolation === "process" || sandbox.use_snapshot, {
+  message: 'isolation "worker" needs use_snapshot: each Worker restores the snapshot',
+  path: ["isolation"],
+});
 
 /** Sandbox settings with defaults applied. */
 export type SandboxConfig = z.infer<typeof SandboxConfigSchema>;

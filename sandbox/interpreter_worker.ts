@@ -1,0 +1,66 @@
+/**
+ * The entry of an interpreter's Worker in worker isolation (`isolates.ts`), bundled by the host
+ * into one JavaScript module. Its first message brings the `init` (with this interpreter's nonce),
+ * the shared snapshot, the compiled wasm module and the standard library; it then serves one
+ * interpreter (`interpreter.ts`) on the process's stdin and stdout, asks the main thread to keep
+ * its deadline, and reports its end before it stops.
+ *
+ * `primordials.ts` is imported first: its captures happen before anything else is evaluated.
+ */
+import { PromiseCtor } from "./primordials.ts";
+import type { PyodideAPI } from "pyodide";
+import { ByteReader } from "./byte_reader.ts";
+import { serveInterpreter } from "./interpreter.ts";
+import type { IsolateMessage, IsolateStart } from "./isolates.ts";
+import { quietConsole, removeWebStorage } from "./lockdown.ts";
+import { Relay, writeFully } from "./relay.ts";
+
+// Captured before any user code runs: Python can reach and replace globals through `js`.
+const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
+const stderrWrite = Deno.stderr.writeSync.bind(Deno.stderr);
+const exit: (code?: number) => never = Deno.exit; // in a Worker: ends the Worker only
+/** The Worker's own global scope (`self`). */
+const scope = globalThis as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<IsolateStart>) => void) | null;
+};
+const post: (message: IsolateMessage) => void = scope.postMessage.bind(scope);
+const atomicsStore = Atomics.store;
+const writeStdout = (bytes: Uint8Array) => writeFully(bytes, stdoutWrite);
+const writeStderr = (bytes: Uint8Array) => writeFully(bytes, stderrWrite);
+
+/** Tells the main thread this interpreter ended, and stops. */
+function end(reusable: boolean): never {
+  post({ type: "ended", reusable });
+  return exit(0);
+}
+
+async function serve(start: IsolateStart): Promise<never> {
+  quietConsole(writeStderr);
+  removeWebStorage();
+  const reader = new ByteReader({
+    read: Deno.stdin.read.bind(Deno.stdin),
+    readSync: Deno.stdin.readSync.bind(Deno.stdin),
+  });
+  const relay = new Relay(start.init.nonce, reader, writeStdout, (what) => {
+    console.error(what);
+    return end(false);
+  });
+  const interrupt = new Int32Array(start.interrupt);
+  const watchdog = {
+    arm: (ms: number) => post({ type: "arm", ms }),
+    pause: () => post({ type: "pause" }),
+    clear: () => void atomicsStore(interrupt, 0, 0),
+    attach: (pyodide: PyodideAPI) => pyodide.setInterruptBuffer(interrupt),
+  };
+  const load = { assets: start.assets, snapshot: new Uint8Array(start.snapshot) };
+  return await serveInterpreter({ reader, relay, end, watchdog }, start.init.limits, load);
+}
+
+await new PromiseCtor<void>((resolve) => {
+  scope.onmessage = (event) => {
+    scope.onmessage = null;
+    resolve();
+    void serve(event.data);
+  };
+});

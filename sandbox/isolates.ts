@@ -1,0 +1,113 @@
+/**
+ * Worker isolation, the child process's side: its main thread serves each interpreter in a fresh
+ * Worker — its own V8 isolate, JavaScript globals and Pyodide memory (restored from the shared
+ * snapshot); only the compiled wasm module is shared — started from the interpreter's bundled code
+ * in a `blob:` URL (a Worker's modules would otherwise need read permission). The main thread runs
+ * no program code: it keeps each interpreter's deadline on its own clock (the Worker asks it to
+ * arm and pause), ends the Worker when it reports its end, and exits once the host is gone.
+ *
+ * Between two interpreters it fences stdin: a terminated Worker's pending read of stdin is not
+ * cancelled (the runtime finishes it in a thread of its own and drops the bytes), so an earlier
+ * program could take part of what the host sends next. The main thread says `recycle` and must
+ * then read exactly the host's `fence` line (which names the next interpreter's nonce) and nothing
+ * more; otherwise the process exits and the host starts another. After `recycle_after`
+ * interpreters, or one that ended with an answer still awaited, it exits as well.
+ */
+import type { HostMessage } from "../src/relay/protocol.ts";
+import type { ByteReader } from "./byte_reader.ts";
+import { parseJson } from "./primordials.ts";
+import type { SandboxAssets } from "./pyodide_loader.ts";
+import { Relay } from "./relay.ts";
+
+type Init = Extract<HostMessage, { type: "init" }>;
+
+/** What an interpreter's Worker is started with (its first message). */
+export interface IsolateStart {
+  init: Init;
+  /** The snapshot, shared by every Worker of the process (each restores its own copy). */
+  snapshot: SharedArrayBuffer;
+  assets: SandboxAssets;
+  /** Pyodide's interrupt buffer: the main thread writes SIGINT into it at the deadline. */
+  interrupt: SharedArrayBuffer;
+}
+
+/** What an interpreter's Worker tells the main thread. */
+export type IsolateMessage =
+  | { type: "arm"; ms: number }
+  | { type: "pause" }
+  | { type: "ended"; reusable: boolean };
+
+/** Options for {@link serveIsolates}. */
+export interface IsolatesOptions {
+  init: Init;
+  reader: ByteReader;
+  writeStdout: (bytes: Uint8Array) => void;
+  exit: (code?: number) => never;
+  assets: SandboxAssets;
+  /** The interpreter's code, bundled into one JavaScript module. */
+  bundle: Uint8Array<ArrayBuffer>;
+  snapshot?: Uint8Array;
+}
+
+const PARENT_POLL_MS = 250;
+
+/** Serves interpreters one after the other, each in a fresh Worker; exits, never returns. */
+export async function serveIsolates(options: IsolatesOptions): Promise<never> {
+  const { init, reader, exit, assets } = options;
+  if (!options.snapshot) return exit(70);
+  const recycleAfter = init.isolation?.recycle_after ?? 1;
+  const url = URL.createObjectURL(new Blob([options.bundle], { type: "text/javascript" }));
+  const snapshot = new SharedArrayBuffer(options.snapshot.length);
+  new Uint8Array(snapshot).set(options.snapshot);
+  const parent = Deno.ppid;
+  setInterval(() => Deno.ppid !== parent && exit(0), PARENT_POLL_MS);
+  let nonce = init.nonce;
+  for (let served = 1;; served++) {
+    const interrupt = new SharedArrayBuffer(4);
+    const reusable = await runIsolate(url, { init: { ...init, nonce }, snapshot, assets, interrupt });
+    if (!reusable || served >= recycleAfter) return exit(0);
+    nonce = await fence(new Relay(nonce, reader, options.writeStdout, () => exit(0)), reader, exit);
+  }
+}
+
+/** Runs one interpreter's Worker until it ends; true when the process may serve another. */
+function runIsolate(url: string, start: IsolateStart): Promise<boolean> {
+  return new Promise((resolve) => {
+    const worker = new Worker(url, { type: "module" });
+    const interrupt = new Int32Array(start.interrupt);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = (reusable: boolean) => {
+      clearTimeout(timer);
+      worker.terminate();
+      resolve(reusable);
+    };
+    worker.onmessage = (event: MessageEvent<IsolateMessage>) => {
+      const message = event.data;
+      clearTimeout(timer);
+      if (message?.type === "arm") {
+        timer = setTimeout(() => Atomics.store(interrupt, 0, 2), Number(message.ms));
+      } else if (message?.type !== "pause") {
+        ended(message?.type === "ended" && message.reusable === true);
+      }
+    };
+    worker.onmessageerror = () => ended(false);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      ended(false);
+    };
+    worker.postMessage(start);
+  });
+}
+
+/** Says `recycle` and reads the host's `fence` (the next nonce); exits on anything else. */
+async function fence(relay: Relay, reader: ByteReader, exit: (code?: number) => never) {
+  relay.send({ type: "recycle" });
+  let message: HostMessage | null = null;
+  try {
+    message = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
+  } catch {
+    // part of the line was taken: exit below
+  }
+  if (message?.type !== "fence" || reader.buffered > 0) return exit(0);
+  return message.nonce;
+}
