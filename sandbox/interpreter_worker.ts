@@ -22,6 +22,7 @@ const exit: (code?: number) => never = Deno.exit; // in a Worker: ends the Worke
 /** The Worker's own global scope (`self`). */
 const scope = globalThis as unknown as {
   postMessage(message: unknown): void;
+  close(): void;
   onmessage: ((event: MessageEvent<IsolateStart>) => void) | null;
 };
 const post: (message: IsolateMessage) => void = scope.postMessage.bind(scope);
@@ -35,9 +36,20 @@ function end(reusable: boolean): never {
   return exit(0);
 }
 
+/**
+ * A program that ends its Worker (`Deno.exit`, `close`) would leave the main thread waiting until
+ * the deadline: these report the end first. (Through Deno's internals a program can still end it
+ * silently; the host then stops the run at its deadline.)
+ */
+function reportEnds(): void {
+  Deno.exit = () => end(false);
+  scope.close = () => void end(false);
+}
+
 async function serve(start: IsolateStart): Promise<never> {
   quietConsole(writeStderr);
   removeWebStorage();
+  reportEnds();
   const reader = new ByteReader({
     read: Deno.stdin.read.bind(Deno.stdin),
     readSync: Deno.stdin.readSync.bind(Deno.stdin),
@@ -54,7 +66,8 @@ async function serve(start: IsolateStart): Promise<never> {
     attach: (pyodide: PyodideAPI) => pyodide.setInterruptBuffer(interrupt),
   };
   const load = { assets: start.assets, snapshot: new Uint8Array(start.snapshot) };
-  return await serveInterpreter({ reader, relay, end, watchdog }, start.init.limits, load);
+  const io = { reader, relay, end, watchdog };
+  return await serveInterpreter(io, start.init.limits, load, start.warmUp);
 }
 
 await new PromiseCtor<void>((resolve) => {

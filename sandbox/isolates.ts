@@ -10,7 +10,9 @@
  * cancelled (the runtime finishes it in a thread of its own and drops the bytes), so an earlier
  * program could take part of what the host sends next. The main thread says `recycle` and must
  * then read exactly the host's `fence` line (which names the next interpreter's nonce) and nothing
- * more; otherwise the process exits and the host starts another. After `recycle_after`
+ * more; otherwise the process exits. A pending read left behind is first in line for the fence, so
+ * the main thread then never gets it: the host, which hears of no `fence` phase, kills the process
+ * and starts another. After `recycle_after`
  * interpreters, or one that ended with an answer still awaited, it exits as well.
  */
 import type { HostMessage } from "../src/relay/protocol.ts";
@@ -29,6 +31,8 @@ export interface IsolateStart {
   assets: SandboxAssets;
   /** Pyodide's interrupt buffer: the main thread writes SIGINT into it at the deadline. */
   interrupt: SharedArrayBuffer;
+  /** Run the warm-up (the process's first interpreter: it compiles the shared wasm code). */
+  warmUp: boolean;
 }
 
 /** What an interpreter's Worker tells the main thread. */
@@ -46,7 +50,7 @@ export interface IsolatesOptions {
   assets: SandboxAssets;
   /** The interpreter's code, bundled into one JavaScript module. */
   bundle: Uint8Array<ArrayBuffer>;
-  snapshot?: Uint8Array;
+  snapshot?: Uint8Array<ArrayBuffer>;
 }
 
 const PARENT_POLL_MS = 250;
@@ -59,14 +63,25 @@ export async function serveIsolates(options: IsolatesOptions): Promise<never> {
   const url = URL.createObjectURL(new Blob([options.bundle], { type: "text/javascript" }));
   const snapshot = new SharedArrayBuffer(options.snapshot.length);
   new Uint8Array(snapshot).set(options.snapshot);
+  options.snapshot.buffer.transfer(0); // the shared copy is the one kept
   const parent = Deno.ppid;
   setInterval(() => Deno.ppid !== parent && exit(0), PARENT_POLL_MS);
   let nonce = init.nonce;
   for (let served = 1;; served++) {
     const interrupt = new SharedArrayBuffer(4);
-    const reusable = await runIsolate(url, { init: { ...init, nonce }, snapshot, assets, interrupt });
+    const reusable = await runIsolate(url, {
+      init: { ...init, nonce },
+      snapshot,
+      assets,
+      interrupt,
+      warmUp: served === 1,
+    });
     if (!reusable || served >= recycleAfter) return exit(0);
     nonce = await fence(new Relay(nonce, reader, options.writeStdout, () => exit(0)), reader, exit);
+    new Relay(nonce, reader, options.writeStdout, () => exit(0)).send({
+      type: "phase",
+      name: "fence",
+    });
   }
 }
 

@@ -44,8 +44,12 @@ export const ChildRunResultSchema = z.object({
   files: z.array(ChildFileSchema).max(10_000).optional(),
 });
 
-/** The phases of a child's start, in order; each is reported when it ends. */
-export const START_PHASES = ["boot", "snapshot", "pyodide", "warm_up"] as const;
+/**
+ * The phases of a child's start, in order; each is reported when it ends. An interpreter after
+ * the first in a worker-isolation child starts with `fence` (the host's fence was read), then
+ * `pyodide` and `warm_up`.
+ */
+export const START_PHASES = ["boot", "snapshot", "fence", "pyodide", "warm_up"] as const;
 /** One phase of a child's start. */
 export type StartPhase = typeof START_PHASES[number];
 

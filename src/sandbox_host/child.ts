@@ -54,6 +54,11 @@ export interface SpawnOptions {
 }
 
 const STDERR_TAIL = 4096;
+/**
+ * How long a worker-isolation child may take to read the host's fence. Only a read left pending
+ * by an earlier program (which takes the fence) makes it late: the child is then killed.
+ */
+const FENCE_TIMEOUT_MS = 2000;
 const encoder = new TextEncoder();
 
 /** A fresh frame nonce. */
@@ -75,6 +80,11 @@ export class SandboxChild {
   #startTimeoutMs: number;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   #released = false;
+  #doneSeen = false;
+  #recyclePending = false;
+  #between = false;
+  /** Clears the fence's timer when the child reports it read the fence. */
+  #fenced = () => {};
   #killed = false;
   #next = Promise.withResolvers<boolean>();
   #prepared: ToolRef[] | undefined;
@@ -152,6 +162,11 @@ export class SandboxChild {
     return this.#nonce;
   }
 
+  /** True from {@link release} until the next interpreter is ready (or the child is gone). */
+  get recycling(): boolean {
+    return this.#between && this.#alive && !this.#killed;
+  }
+
   /**
    * Resolves true once the child serves a fresh interpreter after {@link release} (worker
    * isolation), false when it exits instead.
@@ -168,9 +183,11 @@ export class SandboxChild {
     if (!this.recyclable) return this.kill();
     if (this.#killed || this.#released) return;
     this.#released = true;
+    this.#between = true;
     this.#handler = null;
     this.#backlog = [];
     this.#prepared = undefined;
+    if (this.#recyclePending) this.#recycle();
   }
 
   /** Spawns a child; await `ready` before sending it a run. */
@@ -291,28 +308,45 @@ export class SandboxChild {
       if (frame.message.type === "ready") this.#resolveReady({ ok: true });
       return true;
     }
-    if (frame.message.type === "recycle") return this.#recycle();
+    if (frame.message.type === "recycle") return this.#recycleAsked();
+    if (frame.message.type === "done") this.#doneSeen = true;
     this.#emit({ kind: "message", message: frame.message });
     return true;
   }
 
-  /** The interpreter is gone: fences the next one (only a released child may say `recycle`). */
-  #recycle(): boolean {
-    if (!this.#released || this.#killed) {
-      this.#violation("the sandbox asked to recycle an interpreter that was not released");
+  /** `recycle` is valid once the interpreter reported `done`; it waits for {@link release}. */
+  #recycleAsked(): boolean {
+    if (!this.recyclable || !this.#doneSeen || this.#recyclePending) {
+      this.#violation("the sandbox asked to recycle an interpreter that had not finished its run");
       return false;
     }
+    this.#recyclePending = true;
+    if (this.#released) this.#recycle();
+    return true;
+  }
+
+  /** The interpreter is gone and the host released it: fences the next one. */
+  #recycle(): void {
+    if (this.#killed) return;
     this.#released = false;
+    this.#doneSeen = false;
+    this.#recyclePending = false;
     this.#nonce = newNonce();
     this.#newInterpreter();
     this.#ready.then((ready) => {
+      this.#between = false;
       if (!ready.ok) return;
       const next = this.#next;
       this.#next = Promise.withResolvers<boolean>();
       next.resolve(true);
     });
+    const late = setTimeout(
+      () => this.#violation("the sandbox did not read the fence (a read of stdin was left behind)"),
+      FENCE_TIMEOUT_MS,
+    );
+    this.#fenced = () => clearTimeout(late);
+    this.#ready.then(() => clearTimeout(late));
     void this.send({ type: "fence", nonce: this.#nonce });
-    return true;
   }
 
   /** Starts waiting for an interpreter's `ready` (killing the child if it takes too long). */
@@ -331,6 +365,7 @@ export class SandboxChild {
 
   #phase(name: PhaseMark["name"]): void {
     if (this.startPhases.at(-1)?.name === "ready") return; // the start is over
+    if (name === "fence") this.#fenced();
     const wall_ms = Math.round((performance.now() - this.#spawnedAt) * 10) / 10;
     const cpu_ms = this.#measureStart ? processCpuMs(this.pid) : undefined;
     this.startPhases.push(cpu_ms === undefined ? { name, wall_ms } : { name, wall_ms, cpu_ms });

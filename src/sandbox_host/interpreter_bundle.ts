@@ -34,6 +34,7 @@ async function bundle(): Promise<BundleResult> {
       "bundle",
       "--quiet",
       "--platform=browser",
+      "--minify",
       "--unstable-raw-imports",
       `--config=${projectPath("deno.json")}`,
       projectPath(ENTRY),
@@ -47,7 +48,8 @@ async function bundle(): Promise<BundleResult> {
     building = undefined; // a later start may try again
     return {
       ok: false,
-      message: `Bundling ${ENTRY} for worker isolation failed (exit code ${output.code}): ${detail}`,
+      message:
+        `Bundling ${ENTRY} for worker isolation failed (exit code ${output.code}): ${detail}`,
     };
   }
   return { ok: true, bytes: output.stdout };

@@ -69,7 +69,7 @@ export class WarmPool {
     if (child) {
       this.#handOut(child);
       // A replacement competes for the CPU with the run it replaces: while another child is
-      // ready, start it only when the run's child exits.
+      // ready, start it only when the run's child exits (or, in worker isolation, comes back).
       if (this.#idle.length === 0) this.#fill();
       return Promise.resolve({ ok: true, child, warm: true });
     }
@@ -109,8 +109,10 @@ export class WarmPool {
 
   #fill(): void {
     const wanted = Math.min(this.#options.config.pool_size + this.#waiters.length, this.cap);
+    // Children between two interpreters (worker isolation) are ready again in a moment.
+    const coming = [...this.#busy].filter((child) => child.recycling).length;
     while (
-      !this.#closed && this.#idle.length + this.#starting.size < wanted &&
+      !this.#closed && this.#idle.length + this.#starting.size + coming < wanted &&
       this.live < this.cap && this.#starting.size < MAX_PARALLEL_STARTS
     ) {
       this.#startOne();
