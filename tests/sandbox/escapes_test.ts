@@ -216,25 +216,30 @@ Deno.test({
   async fn(t) {
     const env = { MCP_ESCAPE_CANARY: ENV_CANARY };
     try {
-      await t.step("with the policy off: the process is the boundary", async (t) => {
-        const server: TestServer = await startServer({
-          config: { sandbox: { pool_size: 2 }, policy: { enabled: false } },
-          env,
-        });
-        try {
-          for (const attempt of attempts) {
-            await t.step(attempt.name, async () => {
-              const r = await execute(server, attempt.code, 20_000);
-              leaksNothing(r);
-              attempt.check?.(r);
-              const next = await execute(server, "6 * 7");
-              assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
+      for (const isolation of ["process", "worker"]) {
+        await t.step(
+          `with the policy off: the process is the boundary (isolation ${isolation})`,
+          async (t) => {
+            const server: TestServer = await startServer({
+              config: { sandbox: { pool_size: 2, isolation }, policy: { enabled: false } },
+              env,
             });
-          }
-        } finally {
-          await server.close();
-        }
-      });
+            try {
+              for (const attempt of attempts) {
+                await t.step(attempt.name, async () => {
+                  const r = await execute(server, attempt.code, 20_000);
+                  leaksNothing(r);
+                  attempt.check?.(r);
+                  const next = await execute(server, "6 * 7");
+                  assert.equal(next.result, 42, `the next execution failed: ${next.text}`);
+                });
+              }
+            } finally {
+              await server.close();
+            }
+          },
+        );
+      }
 
       await t.step("inside a session, with the policy off", async (t) => {
         const server: TestServer = await startServer({

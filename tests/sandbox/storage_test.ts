@@ -152,49 +152,51 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-const CONFIG = { sandbox: { pool_size: 2 }, policy: { enabled: false } };
+for (const isolation of ["process", "worker"]) {
+  const CONFIG = { sandbox: { pool_size: 2, isolation }, policy: { enabled: false } };
 
-Deno.test({
-  name: "nothing a run stores persists or reaches the host's disk",
-  // The server is a subprocess owned by the support module; its pipes outlive single steps.
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn(t) {
-    const home = Deno.env.get("HOME") ?? "/root";
-    const deno = await denoDir();
-    const stamp = await Deno.makeTempFile({ prefix: "mcp-storage-stamp-" });
-    const originBefore = await tree(`${deno}/location_data`);
-    let server: TestServer = await startServer({ config: CONFIG });
-    try {
-      const first = `${CANARY}-first`;
-      await t.step("run N: no web storage, no GPU, in the main thread or a Worker", async () => {
-        assertNothingWorks(await probe(server, first, true), first);
-      });
-      await t.step("run N+1 reads nothing back", async () => {
-        assertNoCanary(await probe(server, first, false));
-      });
-      await t.step("nothing after a server restart", async () => {
+  Deno.test({
+    name: `nothing a run stores persists or reaches the host's disk (isolation ${isolation})`,
+    // The server is a subprocess owned by the support module; its pipes outlive single steps.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      const home = Deno.env.get("HOME") ?? "/root";
+      const deno = await denoDir();
+      const stamp = await Deno.makeTempFile({ prefix: "mcp-storage-stamp-" });
+      const originBefore = await tree(`${deno}/location_data`);
+      let server: TestServer = await startServer({ config: CONFIG });
+      try {
+        const first = `${CANARY}-first`;
+        await t.step("run N: no web storage, no GPU, in the main thread or a Worker", async () => {
+          assertNothingWorks(await probe(server, first, true), first);
+        });
+        await t.step("run N+1 reads nothing back", async () => {
+          assertNoCanary(await probe(server, first, false));
+        });
+        await t.step("nothing after a server restart", async () => {
+          await server.close();
+          server = await startServer({ config: CONFIG });
+          assertNoCanary(await probe(server, first, false));
+        });
+        await t.step(`${RUNS} runs leave no file behind`, async () => {
+          for (let i = 0; i < RUNS; i += CONCURRENCY) {
+            await Promise.all(
+              Array.from({ length: CONCURRENCY }, async (_, j) => {
+                const marker = `${CANARY}-${i + j}`;
+                assertNothingWorks(await probe(server, marker, true), marker);
+              }),
+            );
+          }
+          assertNoCanary(await probe(server, `${CANARY}-last`, false));
+          assert.deepEqual(await tree(`${deno}/location_data`), originBefore);
+          const dirs = [...new Set([home, deno, `${root}.cache`])];
+          assert.deepEqual(await filesContaining(dirs, stamp, CANARY), []);
+        });
+      } finally {
         await server.close();
-        server = await startServer({ config: CONFIG });
-        assertNoCanary(await probe(server, first, false));
-      });
-      await t.step(`${RUNS} runs leave no file behind`, async () => {
-        for (let i = 0; i < RUNS; i += CONCURRENCY) {
-          await Promise.all(
-            Array.from({ length: CONCURRENCY }, async (_, j) => {
-              const marker = `${CANARY}-${i + j}`;
-              assertNothingWorks(await probe(server, marker, true), marker);
-            }),
-          );
-        }
-        assertNoCanary(await probe(server, `${CANARY}-last`, false));
-        assert.deepEqual(await tree(`${deno}/location_data`), originBefore);
-        const dirs = [...new Set([home, deno, `${root}.cache`])];
-        assert.deepEqual(await filesContaining(dirs, stamp, CANARY), []);
-      });
-    } finally {
-      await server.close();
-      await Deno.remove(stamp);
-    }
-  },
-});
+        await Deno.remove(stamp);
+      }
+    },
+  });
+}
