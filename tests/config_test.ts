@@ -201,3 +201,10 @@ Deno.test("config: a ${ that starts no complete reference is kept as written", (
     ]);
   }
 });
+Deno.test("config: worker isolation without the snapshot names the setting", () =>
+  fails(
+    '{"sandbox": {"isolation": "worker", "use_snapshot": false}}',
+    /at sandbox\.isolation: isolation "worker" needs use_snapshot/,
+  ));
+Deno.test("config: an unknown isolation names the choices", () =>
+  fails('{"sandbox": {"isolation": "thread"}}', /at sandbox\.isolation: .*"process".*"worker"/));

@@ -63,6 +63,15 @@ Deno.test("a start phase is one of the known names, with nothing else", () => {
   assert.equal(extra.ok, false);
 });
 
+Deno.test("recycle carries nothing, and fence is a start phase", () => {
+  assert.deepEqual(parseFrame(nonce, `${nonce} {"type":"recycle"}`), {
+    ok: true,
+    message: { type: "recycle" },
+  });
+  assert.equal(parseFrame(nonce, `${nonce} {"type":"recycle","nonce":"mine"}`).ok, false);
+  assert.equal(parseFrame(nonce, `${nonce} {"type":"phase","name":"fence"}`).ok, true);
+});
+
 Deno.test({
   name: "an oversized line from the child is PROTOCOL_VIOLATION and the next run works",
   sanitizeOps: false,
