@@ -4,7 +4,8 @@
  * child memory), code mode over real upstream servers (a tool call from Python
  * vs a direct SDK call, gather speed-up, description tokens), the token economy against classic
  * tool calling, throughput and host memory, admission under 100 concurrent long runs (peak
- * children, peak tree memory, ping latency), and a soak; every figure is a median and p90 and, where
+ * children, peak tree memory, ping latency), worker isolation (a fresh interpreter's cost and
+ * throughput), and a soak; every figure is a median and p90 and, where
  * it has a baseline, a ratio measured in this same run. Writes bench/results/latest.{md,json};
  * with --json the last stdout line is the JSON object.
  */
@@ -14,6 +15,7 @@ import { startServer } from "../support/server.ts";
 import { allUpstreams } from "../support/upstreams.ts";
 import { rssMb } from "../support/processes.ts";
 import { admissionBench } from "./admission_bench.ts";
+import { isolationBench } from "./isolation_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
 import { sandboxBench } from "./sandbox_bench.ts";
 import { sessionBench } from "./session_bench.ts";
@@ -36,6 +38,7 @@ if (!Number.isInteger(soakCount) || soakCount < 1) {
 const started = performance.now();
 
 const start = await startBench(quick ? 6 : 12, quick ? 10 : 25);
+const isolation = await isolationBench(quick ? 10 : 30);
 const sandbox = await sandboxBench(quick);
 const session = await sessionBench(quick);
 const upstream = await upstreamBench(quick ? 100 : 300);
@@ -58,13 +61,31 @@ const close = async () => {
   if (!closed) await server.close();
   closed = true;
 };
-let economy, load, hostRss, soaked;
+let economy, load, workerLoad, hostRss, soaked;
 try {
   economy = await tokenEconomy(server, root, upstreams);
   load = await throughput(server, [1, 4, 8], quick ? 12 : 32);
   hostRss = await rssMb(server.pid);
   progress(`soak: ${soakCount} executions at 4-way concurrency…`);
   soaked = await soak(server, soakCount, close);
+  progress("throughput in worker isolation…");
+  const workers = await startServer({
+    config: {
+      servers: upstreams,
+      sandbox: {
+        pool_size: 2,
+        max_tool_calls: 1000,
+        max_concurrent: throughputMaxConcurrent,
+        isolation: "worker",
+      },
+    },
+    env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
+  });
+  try {
+    workerLoad = await throughput(workers, [1, 4, 8], quick ? 12 : 32);
+  } finally {
+    await workers.close();
+  }
 } finally {
   await close();
   await Deno.remove(base, { recursive: true });
@@ -113,6 +134,13 @@ const figures = {
   search_line_avg_tokens: economy.search_line_avg_tokens,
   throughput_per_s: Object.fromEntries(load.map((t) => [`c${t.concurrency}`, t.per_second])),
   throughput_max_concurrent: throughputMaxConcurrent,
+  worker_throughput_per_s: Object.fromEntries(
+    workerLoad.map((t) => [`c${t.concurrency}`, t.per_second]),
+  ),
+  worker_interpreter_wall_p50_ms: isolation.interpreter.wall.median,
+  worker_interpreter_cpu_p50_ms: isolation.interpreter.cpu.median,
+  worker_interpreter_phases: isolation.phases,
+  worker_child_rss_mb: isolation.childRssMb,
   host_rss_mb: hostRss,
   warm_child_rss_mb: sandbox.childRssMb,
   soak_executions: soaked.executions,
@@ -185,6 +213,16 @@ const markdown = [
   `| **spawn to ready** | **${start.total.wall.median}** | **${start.total.cpu.median}** |`,
   "",
   `- a ready child: ${start.readyChildRssMb} MB resident; CPU from /proc, in 10 ms ticks`,
+  "",
+  `| worker isolation: a fresh interpreter (median of ${isolation.interpreter.wall.n}) | wall ms ` +
+  "| CPU ms |",
+  "|---|---:|---:|",
+  ...isolation.phases.map((p) => `| ${p.name} | ${round(p.wall_ms)} | ${round(p.cpu_ms)} |`),
+  `| **release to ready** | **${isolation.interpreter.wall.median}** | ` +
+  `**${isolation.interpreter.cpu.median}** |`,
+  "",
+  `- the worker-isolation child after ${isolation.interpreter.wall.n} interpreters: ` +
+  `${isolation.childRssMb} MB resident`,
   `- warm \`print(1)\`, where the time goes (catalog of ${start.catalogBytes} bytes, prepared ` +
   `ahead): through the MCP server ${sandbox.warm.median} ms, the executor in-process ` +
   `${start.executor.median} ms, the child alone (run message to \`done\`) ${start.child.median} ms; ` +
@@ -199,6 +237,8 @@ const markdown = [
   `${upstream.toolsListTokens}`,
   `- throughput (fresh-interpreter executions/s, max_concurrent ${throughputMaxConcurrent}): ${
     load.map((t) => `${t.per_second} at concurrency ${t.concurrency}`).join(", ")
+  }; in worker isolation ${
+    workerLoad.map((t) => `${t.per_second} at concurrency ${t.concurrency}`).join(", ")
   }`,
   `- resident memory: host ${hostRss} MB, warm child ${sandbox.childRssMb} MB, idle session ` +
   `child ${session.idleChildRssMb} MB`,

@@ -81,9 +81,13 @@ export async function startBench(children: number, runs: number): Promise<StartF
   };
 }
 
-function phaseFigures(marks: SandboxChild["startPhases"][]) {
+/** Median wall and CPU of each phase the children reported, and of their whole start. */
+export function phaseFigures(marks: SandboxChild["startPhases"][]) {
   const median = (values: number[]) => stats(values).median;
-  const phases = [...START_PHASES, "ready" as const].map((name) => {
+  const names = [...START_PHASES, "ready" as const].filter((name) =>
+    marks.every((m) => m.some((p) => p.name === name))
+  );
+  const phases = names.map((name) => {
     const deltas = marks.map((m) => {
       const at = m.findIndex((p) => p.name === name);
       const before = at > 0 ? m[at - 1] : { wall_ms: 0, cpu_ms: 0 };
