@@ -10,15 +10,17 @@ import type { SandboxConfig } from "../config.ts";
 import {
   type ChildMessage,
   type HostMessage,
-  MAX_FRAME_BYTES,
   parseFrame,
   type RunPolicy,
-  type StartPhase,
   type ToolRef,
 } from "../relay/protocol.ts";
 import { type ChildCommand, childCommand } from "./paths.ts";
 import { processCpuMs } from "./process_cpu.ts";
 import { nonZeroRuns } from "./snapshot_runs.ts";
+import { FrameLines } from "./frame_lines.ts";
+import { RecycleState } from "./recycle_state.ts";
+import { InterpreterStart, type PhaseMark, type ReadyResult } from "./interpreter_start.ts";
+import { initMessage, startFailure } from "./child_init.ts";
 
 /** Something that happened to a child after it became ready. */
 export type ChildEvent =
@@ -26,16 +28,7 @@ export type ChildEvent =
   | { kind: "violation"; reason: string }
   | { kind: "exit"; status: Deno.CommandStatus };
 
-/** The end of one phase of a child's start: ms since the spawn, and the child's CPU ms so far. */
-export interface PhaseMark {
-  name: StartPhase | "ready";
-  wall_ms: number;
-  /** With `measureStart` only, where `/proc` tells. */
-  cpu_ms?: number;
-}
-
-/** Whether a child became ready. */
-export type ReadyResult = { ok: true } | { ok: false; message: string };
+export type { PhaseMark, ReadyResult } from "./interpreter_start.ts";
 
 /** Options for {@link SandboxChild.spawn}. */
 export interface SpawnOptions {
@@ -71,18 +64,11 @@ export class SandboxChild {
   readonly exited: Promise<Deno.CommandStatus>;
   /** Worker isolation: this process serves one interpreter after another. */
   readonly recyclable: boolean;
-  /** The phases of the current interpreter's start so far, each when the host heard of its end. */
-  startPhases: PhaseMark[] = [];
   #nonce = newNonce();
-  #ready!: Promise<ReadyResult>;
-  #spawnedAt = performance.now();
+  #start!: InterpreterStart;
   #measureStart: boolean;
   #startTimeoutMs: number;
-  #startTimer: ReturnType<typeof setTimeout> | undefined;
-  #released = false;
-  #doneSeen = false;
-  #recyclePending = false;
-  #between = false;
+  #recycle = new RecycleState();
   /** Clears the fence's timer when the child reports it read the fence. */
   #fenced = () => {};
   #killed = false;
@@ -94,7 +80,6 @@ export class SandboxChild {
   #backlog: ChildEvent[] = [];
   #stderr = "";
   #alive = true;
-  #resolveReady!: (result: ReadyResult) => void;
 
   private constructor(options: SpawnOptions) {
     const { config, cwd } = options;
@@ -124,25 +109,12 @@ export class SandboxChild {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([stdoutDone, new Promise((r) => (timer = setTimeout(r, 1000)))]);
       clearTimeout(timer);
-      this.#resolveReady({ ok: false, message: this.#startFailure(status) });
+      this.#start.fail(startFailure(status, this.#stderr));
       this.#next.resolve(false);
       this.#emit({ kind: "exit", status });
       return status;
     });
-    const init: HostMessage = {
-      type: "init",
-      nonce: this.#nonce,
-      snapshot_bytes: snapshot.length,
-      snapshot_runs: runs,
-      limits: {
-        output_bytes: config.output_bytes,
-        output_hard_bytes: config.output_hard_bytes,
-        result_bytes: config.result_bytes,
-      },
-      ...(this.recyclable
-        ? { isolation: { bundle_bytes: bundle.length, recycle_after: config.recycle_after } }
-        : {}),
-    };
+    const init = initMessage(config, this.#nonce, snapshot.length, runs, bundle.length);
     this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(async () => {
       for (const [offset, length] of runs) {
         await this.#write(snapshot.subarray(offset, offset + length));
@@ -154,7 +126,12 @@ export class SandboxChild {
 
   /** Whether the current interpreter became ready. */
   get ready(): Promise<ReadyResult> {
-    return this.#ready;
+    return this.#start.ready;
+  }
+
+  /** The phases of the current interpreter's start so far, each when the host heard of its end. */
+  get startPhases(): PhaseMark[] {
+    return this.#start.phases;
   }
 
   /** The nonce of the current interpreter's frames. */
@@ -164,7 +141,7 @@ export class SandboxChild {
 
   /** True from {@link release} until the next interpreter is ready (or the child is gone). */
   get recycling(): boolean {
-    return this.#between && this.#alive && !this.#killed;
+    return this.#recycle.between && this.#alive && !this.#killed;
   }
 
   /**
@@ -181,13 +158,12 @@ export class SandboxChild {
    */
   release(): void {
     if (!this.recyclable) return this.kill();
-    if (this.#killed || this.#released) return;
-    this.#released = true;
-    this.#between = true;
+    if (this.#killed) return;
+    const asked = this.#recycle.release();
     this.#handler = null;
     this.#backlog = [];
     this.#prepared = undefined;
-    if (this.#recyclePending) this.#recycle();
+    if (asked) this.#fence();
   }
 
   /** Spawns a child; await `ready` before sending it a run. */
@@ -264,32 +240,19 @@ export class SandboxChild {
   }
 
   #violation(reason: string): void {
-    this.#resolveReady({ ok: false, message: reason });
+    this.#start.fail(reason);
     this.#emit({ kind: "violation", reason });
     this.kill();
   }
 
   async #readStdout(): Promise<void> {
-    const decoder = new TextDecoder();
-    let pending = new Uint8Array(0);
+    const frames = new FrameLines();
     try {
       for await (const chunk of this.#process.stdout) {
-        let data = chunk;
-        if (pending.length) {
-          data = new Uint8Array(pending.length + chunk.length);
-          data.set(pending);
-          data.set(chunk, pending.length);
-        }
-        let start = 0;
-        for (let at = data.indexOf(10); at >= 0; at = data.indexOf(10, start)) {
-          if (at - start > MAX_FRAME_BYTES) return this.#violation("a relay line exceeds the cap");
-          if (!this.#line(decoder.decode(data.subarray(start, at)))) return;
-          start = at + 1;
-        }
-        pending = data.slice(start);
-        if (pending.length > MAX_FRAME_BYTES) {
-          return this.#violation(`a relay line exceeds ${MAX_FRAME_BYTES} bytes`);
-        }
+        const split = frames.push(chunk);
+        // Lines before a refused one are handled first, in order (as they were written).
+        for (const line of split.ok ? split.lines : []) if (!this.#line(line)) return;
+        if (!split.ok) return this.#violation(split.reason);
       }
     } catch {
       // the pipe broke: the exit event follows
@@ -304,37 +267,36 @@ export class SandboxChild {
       return false;
     }
     if (frame.message.type === "phase" || frame.message.type === "ready") {
-      this.#phase(frame.message.type === "phase" ? frame.message.name : "ready");
-      if (frame.message.type === "ready") this.#resolveReady({ ok: true });
+      const name = frame.message.type === "phase" ? frame.message.name : "ready";
+      if (name === "fence") this.#fenced();
+      this.#start.mark(name);
       return true;
     }
     if (frame.message.type === "recycle") return this.#recycleAsked();
-    if (frame.message.type === "done") this.#doneSeen = true;
+    if (frame.message.type === "done") this.#recycle.done();
     this.#emit({ kind: "message", message: frame.message });
     return true;
   }
 
   /** `recycle` is valid once the interpreter reported `done`; it waits for {@link release}. */
   #recycleAsked(): boolean {
-    if (!this.recyclable || !this.#doneSeen || this.#recyclePending) {
+    const answer = this.recyclable ? this.#recycle.ask() : "violation";
+    if (answer === "violation") {
       this.#violation("the sandbox asked to recycle an interpreter that had not finished its run");
       return false;
     }
-    this.#recyclePending = true;
-    if (this.#released) this.#recycle();
+    if (answer === "fence") this.#fence();
     return true;
   }
 
   /** The interpreter is gone and the host released it: fences the next one. */
-  #recycle(): void {
+  #fence(): void {
     if (this.#killed) return;
-    this.#released = false;
-    this.#doneSeen = false;
-    this.#recyclePending = false;
+    this.#recycle.fenced();
     this.#nonce = newNonce();
     this.#newInterpreter();
-    this.#ready.then((ready) => {
-      this.#between = false;
+    this.#start.ready.then((ready) => {
+      this.#recycle.settled();
       if (!ready.ok) return;
       const next = this.#next;
       this.#next = Promise.withResolvers<boolean>();
@@ -345,30 +307,14 @@ export class SandboxChild {
       FENCE_TIMEOUT_MS,
     );
     this.#fenced = () => clearTimeout(late);
-    this.#ready.then(() => clearTimeout(late));
+    this.#start.ready.then(() => clearTimeout(late));
     void this.send({ type: "fence", nonce: this.#nonce });
   }
 
   /** Starts waiting for an interpreter's `ready` (killing the child if it takes too long). */
   #newInterpreter(): void {
-    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
-    this.#spawnedAt = performance.now();
-    this.startPhases = [];
-    clearTimeout(this.#startTimer);
-    const timer = setTimeout(() => {
-      this.#resolveReady({ ok: false, message: `not ready after ${this.#startTimeoutMs} ms` });
-      this.kill();
-    }, this.#startTimeoutMs);
-    this.#startTimer = timer;
-    this.#ready.then(() => clearTimeout(timer));
-  }
-
-  #phase(name: PhaseMark["name"]): void {
-    if (this.startPhases.at(-1)?.name === "ready") return; // the start is over
-    if (name === "fence") this.#fenced();
-    const wall_ms = Math.round((performance.now() - this.#spawnedAt) * 10) / 10;
-    const cpu_ms = this.#measureStart ? processCpuMs(this.pid) : undefined;
-    this.startPhases.push(cpu_ms === undefined ? { name, wall_ms } : { name, wall_ms, cpu_ms });
+    const cpu = () => (this.#measureStart ? processCpuMs(this.pid) : undefined);
+    this.#start = new InterpreterStart(this.#startTimeoutMs, () => this.kill(), cpu);
   }
 
   async #readStderr(): Promise<void> {
@@ -380,11 +326,5 @@ export class SandboxChild {
     } catch {
       // ignore
     }
-  }
-
-  #startFailure(status: Deno.CommandStatus): string {
-    const tail = this.#stderr.trim().split("\n").slice(-3).join(" | ");
-    return `exited with ${status.signal ?? `code ${status.code}`} before it was ready` +
-      (tail ? `: ${tail}` : "");
   }
 }
