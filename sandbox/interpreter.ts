@@ -26,8 +26,9 @@ import { localEcho, prepareRun, warmUp } from "./warm_up.ts";
 type RunMessage = Extract<HostMessage, { type: "run" }>;
 
 /**
- * Ends the interpreter; `reusable` is false when something of it may still be in flight (an
- * answer awaited on stdin), so that its process must not serve another interpreter.
+ * Ends the interpreter once its `done` was sent; `reusable` is false when something of it may
+ * still be in flight (an answer awaited on stdin), so that its process must not serve another
+ * interpreter.
  */
 export type EndInterpreter = (reusable: boolean) => never;
 
@@ -36,6 +37,8 @@ export interface InterpreterIo {
   reader: ByteReader;
   relay: Relay;
   end: EndInterpreter;
+  /** Ends it at once: the host is gone (stdin closed). */
+  gone: () => never;
   watchdog: Watchdog & { attach(pyodide: PyodideAPI): void };
 }
 
@@ -185,7 +188,7 @@ export async function serveInterpreter(
   relay.send({ type: "ready" });
   while (true) {
     const run = await nextRun(reader, pyodide, limits);
-    if (run === null) return end(false); // the host closed stdin: it is gone or done with us
+    if (run === null) return io.gone(); // the host closed stdin: it is gone or done with us
     runId = run.id;
     output.renew();
     await runOne(pyodide, limits, run, { io, output: output.current });

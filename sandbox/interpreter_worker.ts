@@ -66,7 +66,7 @@ async function serve(start: IsolateStart): Promise<never> {
     attach: (pyodide: PyodideAPI) => pyodide.setInterruptBuffer(interrupt),
   };
   const load = { assets: start.assets, snapshot: new Uint8Array(start.snapshot) };
-  const io = { reader, relay, end, watchdog };
+  const io = { reader, relay, end, gone: () => end(false), watchdog };
   return await serveInterpreter(io, start.init.limits, load, start.warmUp);
 }
 

@@ -33,22 +33,15 @@ export async function execute(
 ): Promise<Outcome> {
   let outcome: Outcome & { result_json?: string };
   try {
-    const globals = pyodide.toPy({
-      _code: code,
-      _tools: tools === null ? undefined : stringify(tools), // undefined is None in Python
-      _limit: limits.result_bytes,
-      _policy: stringify(policy),
-      _skills: stringify(skills),
-      _keep: keep,
-    });
     // An eager task: a program that never waits finishes inside this call, with no trip through
     // the event loop; one that waits comes back as the task to await.
-    const started: string | PyProxy = pyodide.runPython(
-      "import _mcp_runner\n_mcp_runner.start(_code, _tools, _limit, _policy, " +
-        "skills_json=_skills, keep=_keep)",
-      { globals },
+    const started: string | PyProxy = runnerStart(pyodide).callKwargs(
+      code,
+      tools === null ? undefined : stringify(tools), // undefined is None in Python
+      limits.result_bytes,
+      stringify(policy),
+      { skills_json: stringify(skills), keep },
     );
-    globals.destroy();
     const text: string = typeof started === "string" ? started : await settle(started);
     outcome = parseJson(text) as Outcome & { result_json?: string };
   } catch (error) {
@@ -56,6 +49,21 @@ export async function execute(
   }
   const { result_json, ...rest } = outcome;
   return result_json === undefined ? rest : { ...rest, result: parseJson(result_json) };
+}
+
+const starts = new WeakMap<PyodideAPI, PyProxy>();
+
+/**
+ * `_mcp_runner.start`, looked up once per interpreter (no Python source to compile per run; a
+ * program that replaces the module's attribute does not change what the next run calls).
+ */
+function runnerStart(pyodide: PyodideAPI): PyProxy {
+  let start = starts.get(pyodide);
+  if (!start) {
+    start = pyodide.pyimport("_mcp_runner").start as PyProxy;
+    starts.set(pyodide, start);
+  }
+  return start;
 }
 
 /** Awaits a Python task handed to JavaScript and releases it. */

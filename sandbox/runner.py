@@ -112,9 +112,10 @@ def _compile(code):
     has_value = bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
     if has_value:
         last = tree.body[-1]
-        assign = ast.Assign(targets=[ast.Name(_LAST, ast.Store())], value=last.value)
+        # Both new nodes take the expression's place (no walk over the whole tree to fix them).
+        target = ast.copy_location(ast.Name(_LAST, ast.Store()), last)
+        assign = ast.Assign(targets=[target], value=last.value)
         tree.body[-1] = ast.copy_location(assign, last)
-        ast.fix_missing_locations(tree)
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     return compile(tree, CODE_FILENAME, "exec", flags=flags, dont_inherit=True), has_value
 

@@ -12,12 +12,14 @@ import type { PyodideAPI } from "pyodide";
 
 const SOURCE = "let stop; let timer; onmessage = (e) => { const d = e.data; " +
   "if (d.buffer) { const view = new Int32Array(d.buffer); " +
-  "stop = () => Atomics.store(view, 0, 2); const parent = Deno.ppid; " +
+  "stop = () => { Atomics.store(view, 0, 2); Atomics.notify(view, 0); }; " +
+  "const parent = Deno.ppid; " +
   "setInterval(() => { if (Deno.ppid !== parent) stop(); }, 250); } " +
   "clearTimeout(timer); if (d.ms !== undefined) timer = setTimeout(stop, d.ms); };";
 
 const postMessage = Worker.prototype.postMessage;
 const atomicsStore = Atomics.store;
+const atomicsWait = Atomics.wait;
 
 /** Arms (with the ms left until the deadline) and pauses the watchdog. */
 export interface Watchdog {
@@ -27,20 +29,33 @@ export interface Watchdog {
   clear(): void;
 }
 
+/** The process-mode watchdog: also lets the main thread wait until it fires. */
+export interface ProcessWatchdog extends Watchdog {
+  /** Gives Pyodide its interrupt buffer and the thread the buffer. */
+  attach(pyodide: PyodideAPI): void;
+  /**
+   * Blocks the main thread until the watchdog fires (the host is gone, or a deadline) or `maxMs`
+   * pass: a child whose run is reported waits for the host's kill rather than exiting, so that its
+   * teardown does not compete with the host reading its `done`.
+   */
+  hold(maxMs: number): void;
+}
+
 /** Starts the watchdog thread (not yet armed); `attach` gives Pyodide its interrupt buffer. */
-export function createWatchdog(): Watchdog & { attach(pyodide: PyodideAPI): void } {
+export function createWatchdog(): ProcessWatchdog {
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
   const url = URL.createObjectURL(new Blob([SOURCE], { type: "application/javascript" }));
   const thread = new Worker(url, { type: "module" });
   const send = (message: unknown) => Reflect.apply(postMessage, thread, [message]);
-  let started = false;
   return {
-    arm: (ms) => {
-      send(started ? { ms } : { buffer: interrupt.buffer, ms });
-      started = true;
-    },
+    arm: (ms) => send({ ms }),
     pause: () => send({}),
     clear: () => void atomicsStore(interrupt, 0, 0),
-    attach: (pyodide) => pyodide.setInterruptBuffer(interrupt),
+    hold: (maxMs) => void atomicsWait(interrupt, 0, 0, maxMs),
+    attach: (pyodide) => {
+      pyodide.setInterruptBuffer(interrupt);
+      // Sharing the buffer costs milliseconds the first time: done here, before `ready`.
+      send({ buffer: interrupt.buffer });
+    },
   };
 }

@@ -32,6 +32,9 @@ const exit: (code?: number) => never = Deno.exit;
 const writeStdout = (bytes: Uint8Array) => writeFully(bytes, stdoutWrite);
 const writeStderr = (bytes: Uint8Array) => writeFully(bytes, stderrWrite);
 
+/** How long a child whose run is reported waits for the host's kill at most. */
+const LINGER_MS = 10_000;
+
 /** The host is gone (its end of stdin closed): nothing can be delivered any more. */
 function hostGone(what: string): never {
   console.error(what);
@@ -73,10 +76,15 @@ async function serve(): Promise<never> {
     return await serveIsolates({ init, reader, writeStdout, exit, assets, bundle, snapshot });
   }
   const watchdog = createWatchdog(); // its thread starts while Pyodide loads
-  const end = () => exit(0);
+  const gone = () => exit(0);
+  // After `done` the host kills the child: wait for that (or for the host to be gone).
+  const end = () => {
+    watchdog.hold(LINGER_MS);
+    return exit(0);
+  };
   // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.
   const load = snapshot ? { assets, snapshot } : { assets, forSnapshot: false };
-  return await serveInterpreter({ reader, relay, end, watchdog }, init.limits, load);
+  return await serveInterpreter({ reader, relay, end, gone, watchdog }, init.limits, load);
 }
 
 async function main(): Promise<never> {

@@ -96,6 +96,12 @@ export const SNAPSHOT_SOURCES = [
   "sandbox/pyodide_loader.ts",
   "sandbox/pyodide_env.ts",
   "sandbox/warm_up.ts",
+  // What the snapshot builder runs besides: its entry, the program runner, the output capture.
+  "sandbox/worker.ts",
+  "sandbox/assets.ts",
+  "sandbox/program.ts",
+  "sandbox/output_capture.ts",
+  "sandbox/primordials.ts",
 ];
 
 async function snapshotKey(): Promise<string> {
