@@ -70,7 +70,8 @@ export class WarmPool {
       this.#handOut(child);
       // A replacement competes for the CPU with the run it replaces: while another child is
       // ready, start it only when the run's child exits (or, in worker isolation, comes back).
-      if (this.#idle.length === 0) this.#fill();
+      // Spawning takes the host a millisecond or two: after the caller has sent its run.
+      if (this.#idle.length === 0) setTimeout(() => this.#fill(), 0);
       return Promise.resolve({ ok: true, child, warm: true });
     }
     const result = new Promise<AcquireResult>((resolve) => this.#waiters.push(resolve));
