@@ -61,7 +61,7 @@ const close = async () => {
   if (!closed) await server.close();
   closed = true;
 };
-let economy, load, workerLoad, hostRss, soaked;
+let economy, load, workerLoad, workerSoaked, hostRss, soaked;
 try {
   economy = await tokenEconomy(server, root, upstreams);
   load = await throughput(server, [1, 4, 8], quick ? 12 : 32);
@@ -81,10 +81,17 @@ try {
     },
     env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" },
   });
+  let workersClosed = false;
+  const closeWorkers = async () => {
+    if (!workersClosed) await workers.close();
+    workersClosed = true;
+  };
   try {
     workerLoad = await throughput(workers, [1, 4, 8], quick ? 12 : 32);
+    progress(`soak in worker isolation: ${soakCount} executions at 4-way concurrency…`);
+    workerSoaked = await soak(workers, soakCount, closeWorkers);
   } finally {
-    await workers.close();
+    await closeWorkers();
   }
 } finally {
   await close();
@@ -141,6 +148,10 @@ const figures = {
   worker_interpreter_cpu_p50_ms: isolation.interpreter.cpu.median,
   worker_interpreter_phases: isolation.phases,
   worker_child_rss_mb: isolation.childRssMb,
+  worker_soak_executions: workerSoaked.executions,
+  worker_soak_without_result: workerSoaked.without_result,
+  worker_soak_unexpected: workerSoaked.unexpected,
+  worker_soak_leaked_processes: workerSoaked.leaked_processes,
   host_rss_mb: hostRss,
   warm_child_rss_mb: sandbox.childRssMb,
   soak_executions: soaked.executions,
@@ -250,6 +261,9 @@ const markdown = [
   `${soaked.host_rss_steady_growth_pct}% after the first tenth; every tenth: ` +
   `${soaked.host_rss_series_mb.join(", ")}), ` +
   `${soaked.leaked_processes} leaked processes`,
+  `- soak in worker isolation: ${workerSoaked.executions} executions in ${workerSoaked.seconds} s, ` +
+  `${workerSoaked.without_result} without a result, ${workerSoaked.unexpected} unexpected, ` +
+  `${workerSoaked.leaked_processes} leaked processes`,
   `- admission: ${admission.executions} concurrent ${admission.sleep_s} s sleeps with ` +
   `max_concurrent ${admission.max_concurrent}, pool ${admission.pool_size}: peak ` +
   `${admission.peak_children} sandbox children (cap ${admission.children_cap}), peak tree RSS ` +

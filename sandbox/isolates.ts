@@ -50,7 +50,8 @@ export interface IsolatesOptions {
   assets: SandboxAssets;
   /** The interpreter's code, bundled into one JavaScript module. */
   bundle: Uint8Array<ArrayBuffer>;
-  snapshot?: Uint8Array<ArrayBuffer>;
+  /** The snapshot, read into a shared buffer. */
+  snapshot?: Uint8Array;
 }
 
 const PARENT_POLL_MS = 250;
@@ -61,9 +62,8 @@ export async function serveIsolates(options: IsolatesOptions): Promise<never> {
   if (!options.snapshot) return exit(70);
   const recycleAfter = init.isolation?.recycle_after ?? 1;
   const url = URL.createObjectURL(new Blob([options.bundle], { type: "text/javascript" }));
-  const snapshot = new SharedArrayBuffer(options.snapshot.length);
-  new Uint8Array(snapshot).set(options.snapshot);
-  options.snapshot.buffer.transfer(0); // the shared copy is the one kept
+  const snapshot = options.snapshot.buffer;
+  if (!(snapshot instanceof SharedArrayBuffer)) return exit(70);
   const parent = Deno.ppid;
   setInterval(() => Deno.ppid !== parent && exit(0), PARENT_POLL_MS);
   let nonce = init.nonce;

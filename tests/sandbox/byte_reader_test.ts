@@ -69,6 +69,16 @@ Deno.test("readRunsSync with the bytes already buffered, and past the end", asyn
   assert.equal(reader.readRunsSync(1, [[0, 1]]), null);
 });
 
+Deno.test("readRunsSync into a shared buffer: the stretches in place, the rest zero", async () => {
+  const reader = new ByteReader(source("head\n", "abcXYZ", "tail\n"));
+  assert.equal(await reader.readLine(), "head");
+  const bytes = reader.readRunsSync(10, [[1, 3], [7, 3]], true);
+  assert.ok(bytes?.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual([...bytes], [0, 97, 98, 99, 0, 0, 0, 88, 89, 90]);
+  assert.equal(await reader.readLine(), "tail");
+  assert.equal(reader.buffered, 0);
+});
+
 Deno.test("readLineSync reads with blocking reads and shares the buffer with readLine", async () => {
   const src = source("one\ntw", "o\nthree\n");
   const reader = new ByteReader(src);
