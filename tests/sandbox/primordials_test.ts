@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { SandboxConfigSchema } from "../../src/config.ts";
+import { ensureInterpreterBundle } from "../../src/sandbox_host/interpreter_bundle.ts";
 import type { ChildRunResult, ToolRef } from "../../src/relay/protocol.ts";
 import { SandboxChild } from "../../src/sandbox_host/child.ts";
 import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
@@ -80,59 +81,64 @@ loot = run_js("globalThis.__loot.join('\\\\n')")
 print(loot)
 {"loot": loot, "seen": run_js("globalThis.__loot.length")}`;
 
-Deno.test("patched built-ins cannot read the nonce or the relay's traffic", async () => {
-  const config = SandboxConfigSchema.parse({});
-  const snapshot = await ensureSnapshot(config);
-  assert.ok(snapshot.ok, snapshot.ok ? "" : snapshot.message);
-  const child = SandboxChild.spawn({
-    config,
-    snapshot: snapshot.bytes,
-    cwd: await emptyDir(config),
-  });
-  try {
-    assert.deepEqual(await child.ready, { ok: true });
-    const done = new Promise<ChildRunResult>((resolve, reject) => {
-      child.onEvent((event) => {
-        if (event.kind === "exit") {
-          return reject(new Error(`the child exited: ${child.stderrTail}`));
-        }
-        if (event.kind === "violation") return reject(new Error(event.reason));
-        const message = event.message;
-        if (message.type === "done") return resolve(message.result);
-        if (message.type === "tool_call") {
-          child.send({
-            type: "tool_result",
-            call_id: message.call_id,
-            ok: true,
-            value: message.args,
-          });
-        }
+for (const isolation of ["process", "worker"] as const) {
+  Deno.test(`patched built-ins cannot read the nonce or the relay's traffic (isolation ${isolation})`, async () => {
+    const config = SandboxConfigSchema.parse({ isolation });
+    const snapshot = await ensureSnapshot(config);
+    assert.ok(snapshot.ok, snapshot.ok ? "" : snapshot.message);
+    const bundle = isolation === "worker" ? await ensureInterpreterBundle() : undefined;
+    assert.ok(bundle === undefined || bundle.ok);
+    const child = SandboxChild.spawn({
+      config,
+      snapshot: snapshot.bytes,
+      cwd: await emptyDir(config),
+      ...(bundle?.ok ? { bundle: bundle.bytes } : {}),
+    });
+    try {
+      assert.deepEqual(await child.ready, { ok: true });
+      const done = new Promise<ChildRunResult>((resolve, reject) => {
+        child.onEvent((event) => {
+          if (event.kind === "exit") {
+            return reject(new Error(`the child exited: ${child.stderrTail}`));
+          }
+          if (event.kind === "violation") return reject(new Error(event.reason));
+          const message = event.message;
+          if (message.type === "done") return resolve(message.result);
+          if (message.type === "tool_call") {
+            child.send({
+              type: "tool_result",
+              call_id: message.call_id,
+              ok: true,
+              value: message.args,
+            });
+          }
+        });
       });
-    });
-    await child.send({
-      type: "run",
-      id: "primordials",
-      code: PROGRAM,
-      tools: [ECHO],
-      policy: null,
-      deadline_ms: 30_000,
-    });
-    const result = await done;
-    assert.equal(result.ok, true, JSON.stringify(result.error));
-    assert.match(
-      result.stdout,
-      /^patched\ncalled \{'n': 1\} \{'n': 2\} \[\{'n': 3\}, \{'n': 4\}\]\n/,
-    );
-    const { seen } = result.result as { seen: number };
-    assert.ok(seen > 0, "the spies never ran: the test proves nothing");
-    const everything = JSON.stringify(result);
-    assert.ok(!everything.includes(child.nonce), "the nonce leaked into the run's result");
-    assert.ok(
-      !/"type":"tool_(call|result)"/.test(String((result.result as { loot: string }).loot)),
-      "the relay's traffic was seen by a patched built-in",
-    );
-  } finally {
-    child.kill();
-    await child.exited;
-  }
-});
+      await child.send({
+        type: "run",
+        id: "primordials",
+        code: PROGRAM,
+        tools: [ECHO],
+        policy: null,
+        deadline_ms: 30_000,
+      });
+      const result = await done;
+      assert.equal(result.ok, true, JSON.stringify(result.error));
+      assert.match(
+        result.stdout,
+        /^patched\ncalled \{'n': 1\} \{'n': 2\} \[\{'n': 3\}, \{'n': 4\}\]\n/,
+      );
+      const { seen } = result.result as { seen: number };
+      assert.ok(seen > 0, "the spies never ran: the test proves nothing");
+      const everything = JSON.stringify(result);
+      assert.ok(!everything.includes(child.nonce), "the nonce leaked into the run's result");
+      assert.ok(
+        !/"type":"tool_(call|result)"/.test(String((result.result as { loot: string }).loot)),
+        "the relay's traffic was seen by a patched built-in",
+      );
+    } finally {
+      child.kill();
+      await child.exited;
+    }
+  });
+}
