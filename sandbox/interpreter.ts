@@ -121,6 +121,9 @@ async function runOne(
   const tools: ToolRef[] | null = run.tools ?? null;
   const skills: SkillSource[] = run.skills ?? [];
   const outcome = await execute(pyodide, limits, run.code, tools, policy, skills, keep);
+  // A run ends when its program and every tool call it started have ended (the host answers each
+  // until then, within the deadline): no answer is left to arrive during a later run.
+  await relay.drained();
   watchdog.pause();
   let files;
   try {

@@ -35,7 +35,8 @@ export async function execute(
   try {
     // An eager task: a program that never waits finishes inside this call, with no trip through
     // the event loop; one that waits comes back as the task to await.
-    const started: string | PyProxy = runnerStart(pyodide).callKwargs(
+    const runner = runnerOf(pyodide);
+    const started: string | PyProxy = runner.start.callKwargs(
       code,
       tools === null ? undefined : stringify(tools), // undefined is None in Python
       limits.result_bytes,
@@ -43,6 +44,7 @@ export async function execute(
       { skills_json: stringify(skills), keep },
     );
     const text: string = typeof started === "string" ? started : await settle(started);
+    runner.cancelLeftovers();
     outcome = parseJson(text) as Outcome & { result_json?: string };
   } catch (error) {
     outcome = { ok: false, error: fatalError(error) };
@@ -51,19 +53,27 @@ export async function execute(
   return result_json === undefined ? rest : { ...rest, result: parseJson(result_json) };
 }
 
-const starts = new WeakMap<PyodideAPI, PyProxy>();
+/** The runner's entry points, looked up once per interpreter. */
+interface Runner {
+  start: PyProxy;
+  cancelLeftovers: () => void;
+}
+
+const runners = new WeakMap<PyodideAPI, Runner>();
 
 /**
- * `_mcp_runner.start`, looked up once per interpreter (no Python source to compile per run; a
- * program that replaces the module's attribute does not change what the next run calls).
+ * `_mcp_runner.start` and `cancel_leftovers`, looked up once per interpreter (no Python source to
+ * compile per run; a program that replaces the module's attributes does not change what the next
+ * run calls).
  */
-function runnerStart(pyodide: PyodideAPI): PyProxy {
-  let start = starts.get(pyodide);
-  if (!start) {
-    start = pyodide.pyimport("_mcp_runner").start as PyProxy;
-    starts.set(pyodide, start);
+function runnerOf(pyodide: PyodideAPI): Runner {
+  let runner = runners.get(pyodide);
+  if (!runner) {
+    const module = pyodide.pyimport("_mcp_runner");
+    runner = { start: module.start, cancelLeftovers: module.cancel_leftovers };
+    runners.set(pyodide, runner);
   }
-  return start;
+  return runner;
 }
 
 /** Awaits a Python task handed to JavaScript and releases it. */

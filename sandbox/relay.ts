@@ -7,7 +7,15 @@
  */
 import type { ChildMessage, HostMessage } from "../src/relay/protocol.ts";
 import type { ByteReader } from "./byte_reader.ts";
-import { byteLength, encode, parseJson, PromiseCtor, stringify, subarray } from "./primordials.ts";
+import {
+  byteLength,
+  encode,
+  parseJson,
+  PromiseCtor,
+  push,
+  stringify,
+  subarray,
+} from "./primordials.ts";
 
 /** Writes bytes fully (a write may take only part of them). */
 export type WriteAll = (bytes: Uint8Array) => void;
@@ -37,6 +45,8 @@ export class Relay {
   #inFlight = 0;
   #nextCallId = 0;
   #pumping = false;
+  /** Resolved when the pump stops: no answer is awaited any more. */
+  #drainers: Array<() => void> = [];
 
   constructor(nonce: string, reader: ByteReader, writeAll: WriteAll, onHostGone: OnHostGone) {
     this.#nonce = nonce;
@@ -48,6 +58,12 @@ export class Relay {
   /** True when no tool answer is awaited (stdin then carries only the host's next message). */
   get idle(): boolean {
     return !this.#pumping && this.#inFlight === 0;
+  }
+
+  /** Resolves once no tool answer is awaited (at once when none is). */
+  drained(): Promise<void> {
+    if (this.idle) return PromiseCtor.resolve();
+    return new PromiseCtor<void>((resolve) => push(this.#drainers, resolve));
   }
 
   /** Receives the host's messages that are not tool answers from now on. */
@@ -110,6 +126,7 @@ export class Relay {
       }
     } finally {
       this.#pumping = false;
+      for (const resolve of this.#drainers.splice(0)) resolve();
     }
   }
 

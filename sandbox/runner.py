@@ -163,6 +163,13 @@ def _tools(tools_json):
     return built if built is not None else build_tools(refs)
 
 
+def cancel_leftovers():
+    """Cancels the tasks a program left running when it ended (as ``asyncio.run`` does), so that
+    none of them goes on into a session's next run."""
+    for task in asyncio.all_tasks(asyncio.get_event_loop()):
+        task.cancel()
+
+
 def start(code, tools_json, result_limit, policy_json="null", *, skills_json="[]", keep=False):
     """Starts :func:`run` as an eager task: the JSON text when the program finished without
     waiting (no trip through the event loop), else the task, for JavaScript to await."""

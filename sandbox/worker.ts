@@ -80,9 +80,10 @@ async function serve(): Promise<never> {
   }
   const watchdog = createWatchdog(); // its thread starts while Pyodide loads
   const gone = () => exit(0);
-  // After `done` the host kills the child: wait for that (or for the host to be gone).
-  const end = () => {
-    watchdog.hold(LINGER_MS);
+  // After `done` the host kills the child: wait for that (or for the host to be gone). A child
+  // with an answer still awaited (which a session's host might keep) exits at once, as before.
+  const end = (reusable: boolean) => {
+    if (reusable) watchdog.hold(LINGER_MS);
     return exit(0);
   };
   // No snapshot (snapshot_bytes 0, a diagnostic setting): boot Pyodide from scratch.

@@ -1,12 +1,13 @@
 /**
  * Sandbox sessions through the real server and client over stdio: state kept between calls,
- * names isolated, reset, a run that ends its session, the idle timeout, the limits, memory over
- * 100 calls, and no session child outliving the server.
+ * names isolated, reset, a run that ends its session, tasks a run leaves behind, the idle timeout,
+ * the limits, memory over 100 calls, and no session child outliving the server.
  */
 import assert from "node:assert/strict";
 import { startServer, withServer } from "../support/server.ts";
 import { run, waitForChildren } from "../support/sessions.ts";
 import { isAlive, rssMb, waitForExit } from "../support/processes.ts";
+import { denoServer, PACKAGES } from "../support/upstreams.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -151,3 +152,38 @@ for (const how of ["stdin end", "SIGTERM"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "tasks a run leaves behind do not reach the session's next run",
+  ...opts,
+  fn: () =>
+    withServer({
+      config: {
+        servers: { everything: denoServer(PACKAGES.everything, { args: ["stdio"] }) },
+        sandbox: { pool_size: 1 },
+        policy: { enabled: false },
+      },
+    }, async ({ client }) => {
+      const session = "leftovers";
+      // A task never started is cancelled when the program ends: its call is never made.
+      const left = await run(
+        client,
+        "import asyncio\nv = 1\nasyncio.ensure_future(tools.everything.echo.aio(message='x'))\n'left'",
+        { session },
+      );
+      assert.equal(left.result, "left", left.text);
+      assert.deepEqual(left.tool_calls, []);
+      // A call already in flight is answered before the run ends, and counted in it.
+      const flying = await run(
+        client,
+        "import asyncio\nop = tools.everything.trigger_long_running_operation\n" +
+          "t = asyncio.ensure_future(op.aio(duration=0.2, steps=1))\nawait asyncio.sleep(0)\n'flying'",
+        { session },
+      );
+      assert.equal(flying.result, "flying", flying.text);
+      assert.equal(flying.tool_calls.length, 1, flying.text);
+      const after = await run(client, "v + 1", { session });
+      assert.equal(after.result, 2, after.text);
+      assert.deepEqual(after.session, { id: session, state: "resumed" });
+    }),
+});

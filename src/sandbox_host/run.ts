@@ -295,11 +295,12 @@ export class Run {
     this.#deadline?.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#aborter.abort();
-    // Released synchronously: a worker-isolation child's `recycle` may be the very next line.
-    if (this.#kept) {
-      // the session's next run uses the same interpreter
-    } else if (this.#clean && !this.#keep) this.#child.release();
-    else this.#child.kill();
+    // A kept child serves its session's next run. A released one is released synchronously: a
+    // worker-isolation child's `recycle` may be the very next line.
+    if (!this.#kept) {
+      if (this.#clean && !this.#keep) this.#child.release();
+      else this.#child.kill();
+    }
     this.#resolve(result);
   }
 }
