@@ -6,7 +6,6 @@
  * says `recycle`, the host answers with a `fence` naming the next interpreter's nonce, and the
  * child is ready again ({@link SandboxChild.nextInterpreter}).
  */
-import type { SandboxConfig } from "../config.ts";
 import {
   type ChildMessage,
   type HostMessage,
@@ -14,13 +13,21 @@ import {
   type RunPolicy,
   type ToolRef,
 } from "../relay/protocol.ts";
-import { type ChildCommand, childCommand } from "./paths.ts";
+import { childCommand } from "./paths.ts";
 import { processCpuMs } from "./process_cpu.ts";
 import { nonZeroRuns } from "./snapshot_runs.ts";
 import { FrameLines } from "./frame_lines.ts";
 import { RecycleState } from "./recycle_state.ts";
 import { InterpreterStart, type PhaseMark, type ReadyResult } from "./interpreter_start.ts";
-import { initMessage, startFailure } from "./child_init.ts";
+import {
+  initMessage,
+  keepTail,
+  newNonce,
+  type SpawnOptions,
+  spawnProcess,
+  startFailure,
+  stretches,
+} from "./child_spawn.ts";
 
 /** Something that happened to a child after it became ready. */
 export type ChildEvent =
@@ -30,34 +37,14 @@ export type ChildEvent =
 
 export type { PhaseMark, ReadyResult } from "./interpreter_start.ts";
 
-/** Options for {@link SandboxChild.spawn}. */
-export interface SpawnOptions {
-  /** Sandbox limits. */
-  config: SandboxConfig;
-  /** The memory snapshot to start from. */
-  snapshot: Uint8Array;
-  /** The (empty) working directory. */
-  cwd: string;
-  /** Another command than the default one (tests start the binary's sandbox mode this way). */
-  command?: ChildCommand;
-  /** Also read the child's CPU time at the end of each start phase (the bench does). */
-  measureStart?: boolean;
-  /** Worker isolation: the interpreter's bundled code (`interpreter_bundle.ts`). */
-  bundle?: Uint8Array;
-}
+export type { SpawnOptions } from "./child_spawn.ts";
 
-const STDERR_TAIL = 4096;
 /**
  * How long a worker-isolation child may take to read the host's fence. Only a read left pending
  * by an earlier program (which takes the fence) makes it late: the child is then killed.
  */
 const FENCE_TIMEOUT_MS = 2000;
 const encoder = new TextEncoder();
-
-/** A fresh frame nonce. */
-function newNonce(): string {
-  return crypto.randomUUID().replaceAll("-", "");
-}
 
 /** A spawned sandbox child. */
 export class SandboxChild {
@@ -90,15 +77,7 @@ export class SandboxChild {
     const snapshot = config.use_snapshot ? options.snapshot : new Uint8Array(0);
     const runs = nonZeroRuns(snapshot); // about half the snapshot is zeros: they do not travel
     const command = options.command ?? childCommand(config, "run");
-    this.#process = new Deno.Command(command.path, {
-      args: command.args,
-      clearEnv: true,
-      env: command.env,
-      cwd: command.cwd ?? cwd,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    this.#process = spawnProcess(command, cwd);
     this.#writer = this.#process.stdin.getWriter();
     this.#newInterpreter();
     const stdoutDone = this.#readStdout();
@@ -115,13 +94,15 @@ export class SandboxChild {
       return status;
     });
     const init = initMessage(config, this.#nonce, snapshot.length, runs, bundle.length);
-    this.#write(encoder.encode(JSON.stringify(init) + "\n")).then(async () => {
-      for (const [offset, length] of runs) {
-        await this.#write(snapshot.subarray(offset, offset + length));
-      }
-      if (bundle.length) await this.#write(bundle);
-    });
-    this.#readStderr();
+    const parts = [
+      encoder.encode(JSON.stringify(init) + "\n"),
+      ...stretches(snapshot, runs),
+      bundle,
+    ];
+    void (async () => {
+      for (const part of parts) if (part.length) await this.#write(part);
+    })();
+    keepTail(this.#process.stderr, (tail) => (this.#stderr = tail));
   }
 
   /** Whether the current interpreter became ready. */
@@ -315,16 +296,5 @@ export class SandboxChild {
   #newInterpreter(): void {
     const cpu = () => (this.#measureStart ? processCpuMs(this.pid) : undefined);
     this.#start = new InterpreterStart(this.#startTimeoutMs, () => this.kill(), cpu);
-  }
-
-  async #readStderr(): Promise<void> {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of this.#process.stderr) {
-        this.#stderr = (this.#stderr + decoder.decode(chunk, { stream: true })).slice(-STDERR_TAIL);
-      }
-    } catch {
-      // ignore
-    }
   }
 }

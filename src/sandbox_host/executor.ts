@@ -15,7 +15,13 @@ import type { SandboxChild } from "./child.ts";
 import { defaultTotalRssMb } from "./machine.ts";
 import { MemoryWatch, type WatchedChild } from "./memory_watch.ts";
 import { WarmPool } from "./pool.ts";
-import { Run, type RunOptions } from "./run.ts";
+import { Run } from "./run.ts";
+import type {
+  ExecOutcome,
+  ExecuteOptions,
+  ExecutorOptions,
+  RunOptions,
+} from "./execution_options.ts";
 import {
   failure,
   memoryMessage,
@@ -25,45 +31,16 @@ import {
 } from "./run_errors.ts";
 import { emptyDir, ensureSnapshot } from "./snapshot.ts";
 import { ensureInterpreterBundle } from "./interpreter_bundle.ts";
-import { checkInputFiles, type OutputFile, outputFiles } from "./files.ts";
-import { type ConnectionSessions, SessionRegistry } from "./sessions.ts";
-import {
-  type FilesConfig,
-  FilesConfigSchema,
-  type SessionsConfig,
-  SessionsConfigSchema,
-} from "./sessions_config.ts";
-
-/** Options of one execution. */
-export interface ExecuteOptions extends RunOptions {
-  /** Run in this connection's session `name` (started, or with `reset` started anew, if needed). */
-  session?: { sessions: ConnectionSessions; name: string; reset?: boolean };
-}
-
-/** An execution's result with the content of the files it wrote under `/data/out`. */
-export interface ExecOutcome {
-  result: ExecResult;
-  files: OutputFile[];
-}
-
-/** Options for {@link Executor.create}. */
-export interface ExecutorOptions {
-  /** Answers tool calls; without one Python sees no tools. */
-  dispatcher?: ToolDispatcher;
-  /** The guardrail policy (default: {@link defaultPolicy}, everything on). */
-  policy?: PolicyConfig;
-  /** The saved skills sent with every program (default: none). */
-  skills?: () => Promise<SkillSource[]>;
-  /** Session limits (defaults of the `sessions` section). */
-  sessions?: SessionsConfig;
-  /** File limits (defaults of the `files` section). */
-  files?: FilesConfig;
-}
+import { checkInputFiles, outputFiles } from "./files.ts";
+import { SessionRegistry } from "./sessions.ts";
+import { type FilesConfig, FilesConfigSchema, SessionsConfigSchema } from "./sessions_config.ts";
 
 const NO_TOOLS: ToolDispatcher = {
   catalog: () => [],
   call: () => Promise.resolve({ ok: false, code: "UNKNOWN_TOOL", message: "no tools configured" }),
 };
+
+export type { ExecOutcome, ExecuteOptions, ExecutorOptions } from "./execution_options.ts";
 
 /** Runs Python programs in sandbox children. */
 export class Executor {

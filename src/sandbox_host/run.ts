@@ -10,7 +10,6 @@ import {
   type CallContext,
   type ErrorCode,
   type ExecResult,
-  type SkillSource,
   type ToolCallRecord,
   type ToolDispatcher,
   type ToolErrorCode,
@@ -18,8 +17,7 @@ import {
   type ToolOutcome,
   type ToolRef,
 } from "../contracts.ts";
-import type { SandboxConfig } from "../config.ts";
-import { type PolicyConfig, runPolicy } from "../policy/policy_config.ts";
+import { runPolicy } from "../policy/policy_config.ts";
 import {
   type ChildFile,
   type ChildMessage,
@@ -28,6 +26,7 @@ import {
 } from "../relay/protocol.ts";
 import type { ChildEvent, SandboxChild } from "./child.ts";
 import { Deadline } from "./deadline.ts";
+import type { RunContext, RunOptions } from "./execution_options.ts";
 import {
   CANCELLED_MESSAGE,
   crashMessage,
@@ -39,39 +38,6 @@ import {
   timeoutMessage,
   toolCallLimitMessage,
 } from "./run_errors.ts";
-
-/** What a run needs from its executor. */
-export interface RunContext {
-  config: SandboxConfig;
-  policy: PolicyConfig;
-  dispatcher: ToolDispatcher;
-  /** The `performance.now()` at which the execution was asked for. */
-  started: number;
-  /** Bytes of output file content the child sends back. */
-  outBytes?: number;
-}
-
-/** Options of one run. */
-export interface RunOptions {
-  /** Wall-clock limit (clamped to the configured maximum). */
-  timeoutMs?: number;
-  /** Cancels the run (CANCELLED; the child is killed). */
-  signal?: AbortSignal;
-  /** Answers this run's tool calls instead of the executor's dispatcher (e.g. asking approval). */
-  dispatcher?: ToolDispatcher;
-  /** The execution's id (default: a fresh UUID). */
-  executionId?: string;
-  /** The saved skills sent with the program (the executor fills them in). */
-  skills?: SkillSource[];
-  /** A program the host wrote itself (checking skills): no policy, no size check, no skills. */
-  hostProgram?: boolean;
-  /** Files written under `/data` before the program runs (relative path → text). */
-  files?: Record<string, string>;
-  /** A session's run: the child stays alive after a normal end (see {@link Run.kept}). */
-  keep?: boolean;
-  /** Told the progress reports of this run's tool calls (see {@link CallContext.onProgress}). */
-  onProgress?: CallContext["onProgress"];
-}
 
 /** Run errors after which a session's child is not trusted with another run. */
 const ENDS_SESSION = new Set(["TIMEOUT", "MEMORY_LIMIT", "OUTPUT_LIMIT", "SANDBOX_CRASH"]);

@@ -1,11 +1,11 @@
 /**
  * The pure parts of the host's view of a child: stdout split into capped lines
  * (`frame_lines.ts`), the recycling state of a worker-isolation child (`recycle_state.ts`), one
- * interpreter's start (`interpreter_start.ts`) and the `init` message (`child_init.ts`).
+ * interpreter's start (`interpreter_start.ts`) and the `init` message (`child_spawn.ts`).
  */
 import assert from "node:assert/strict";
 import { SandboxConfigSchema } from "../../src/config.ts";
-import { initMessage, startFailure } from "../../src/sandbox_host/child_init.ts";
+import { initMessage, startFailure } from "../../src/sandbox_host/child_spawn.ts";
 import { FrameLines } from "../../src/sandbox_host/frame_lines.ts";
 import { InterpreterStart } from "../../src/sandbox_host/interpreter_start.ts";
 import { RecycleState } from "../../src/sandbox_host/recycle_state.ts";
