@@ -151,6 +151,23 @@ Deno.test({
           await probe(server);
         });
       }
+
+      // The Worker's messages to the main thread are the program's to forge too.
+      const forged: Array<[string, string]> = [
+        ["an early end", 'js.postMessage(js.JSON.parse(\'{"type":"ended","reusable":true}\'))'],
+        ["a message of no known kind", "js.postMessage(42)"],
+        ["a deadline of zero", 'js.postMessage(js.JSON.parse(\'{"type":"arm","ms":0}\'))'],
+      ];
+      for (const [name, post] of forged) {
+        await t.step(`${name} forged to the main thread ends only that run`, async () => {
+          const code =
+            `import js, time\n${post}\nfor i in range(50):\n    time.sleep(0.01)\n'survived'`;
+          const r = await execute(server, code, 10_000);
+          assert.notEqual(r.result, "survived", r.text);
+          assert.equal(r.ok, false, r.text);
+          await probe(server);
+        });
+      }
     } finally {
       await server.close();
     }
