@@ -66,6 +66,10 @@ function childEnv(config: SandboxConfig, mode: "run" | "snapshot"): Record<strin
     DENO_DIR: sandboxDenoDir(cacheDir(config)),
     DENO_EMIT_CACHE_MODE: "disable",
     DENO_WEBGPU_BACKEND: "none",
+    // Each Worker is a new thread, and glibc gives threads malloc arenas of their own that keep
+    // what ended Workers freed: measured, resident memory grew from ~190 to ~265 MB over 40
+    // interpreters in some runs; with two arenas it stays at ~175-185 MB, at the same speed.
+    ...(config.isolation === "worker" ? { MALLOC_ARENA_MAX: "2" } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { SandboxConfigSchema } from "../../src/config.ts";
 import { initMessage, startFailure } from "../../src/sandbox_host/child_spawn.ts";
 import { FrameLines } from "../../src/sandbox_host/frame_lines.ts";
 import { InterpreterStart } from "../../src/sandbox_host/interpreter_start.ts";
+import { childCommand } from "../../src/sandbox_host/paths.ts";
 import { RecycleState } from "../../src/sandbox_host/recycle_state.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -98,4 +99,15 @@ Deno.test("init message: worker isolation only with a bundle; failures name the 
     startFailure(status, "a\nb\nc\nd\n"),
     "exited with code 70 before it was ready: b | c | d",
   );
+});
+
+Deno.test("child command: no permission flag, and a fixed environment (one more for Workers)", () => {
+  for (const isolation of ["process", "worker"] as const) {
+    const command = childCommand(SandboxConfigSchema.parse({ isolation }), "run");
+    assert.equal(command.args.some((arg) => arg.startsWith("--allow")), false);
+    const names = Object.keys(command.env).sort();
+    const expected = ["DENO_DIR", "DENO_EMIT_CACHE_MODE", "DENO_WEBGPU_BACKEND"];
+    if (isolation === "worker") expected.push("MALLOC_ARENA_MAX");
+    assert.deepEqual(names, expected.sort(), isolation);
+  }
 });
