@@ -5,12 +5,10 @@
  * `ready` (the old Worker's end, the fence, the new Worker's module, Pyodide restored from the
  * snapshot), phase by phase, and the child's resident memory after them all.
  */
-import { SandboxConfigSchema } from "../src/config.ts";
 import { defaultPolicy, runPolicy } from "../src/policy/policy_config.ts";
-import { SandboxChild } from "../src/sandbox_host/child.ts";
-import { ensureInterpreterBundle } from "../src/sandbox_host/interpreter_bundle.ts";
+import type { SandboxChild } from "../src/sandbox_host/child.ts";
 import { processCpuMs } from "../src/sandbox_host/process_cpu.ts";
-import { emptyDir, ensureSnapshot } from "../src/sandbox_host/snapshot.ts";
+import { spawnChild } from "../support/children.ts";
 import { rssMb } from "../support/processes.ts";
 import { benchCatalog, type PhaseFigures, phaseFigures } from "./start_bench.ts";
 import { progress, sleep, type Stats, stats } from "./stats.ts";
@@ -29,19 +27,9 @@ const PAUSE_MS = 100;
 
 /** Runs `cycles` interpreters in one worker-isolation child. */
 export async function isolationBench(cycles: number): Promise<IsolationFigures> {
-  const config = SandboxConfigSchema.parse({ isolation: "worker", recycle_after: cycles + 1 });
-  const snapshot = await ensureSnapshot(config);
-  if (!snapshot.ok) throw new Error(snapshot.message);
-  const bundle = await ensureInterpreterBundle();
-  if (!bundle.ok) throw new Error(bundle.message);
   progress(`worker isolation: ${cycles} fresh interpreters in one child…`);
-  const child = SandboxChild.spawn({
-    config,
-    snapshot: snapshot.bytes,
-    cwd: await emptyDir(config),
-    bundle: bundle.bytes,
-    measureStart: true,
-  });
+  const settings = { isolation: "worker", recycle_after: cycles + 1 };
+  const child = await spawnChild(settings, { measureStart: true });
   const catalog = benchCatalog();
   const policy = runPolicy(defaultPolicy());
   const walls: number[] = [], cpus: number[] = [];

@@ -77,11 +77,9 @@ export async function serveIsolates(options: IsolatesOptions): Promise<never> {
       warmUp: served === 1,
     });
     if (!reusable || served >= recycleAfter) return exit(0);
-    nonce = await fence(new Relay(nonce, reader, options.writeStdout, () => exit(0)), reader, exit);
-    new Relay(nonce, reader, options.writeStdout, () => exit(0)).send({
-      type: "phase",
-      name: "fence",
-    });
+    const relay = (nonce: string) => new Relay(nonce, reader, options.writeStdout, () => exit(0));
+    nonce = await fence(relay(nonce), reader, exit);
+    relay(nonce).send({ type: "phase", name: "fence" }); // framed for the next interpreter
   }
 }
 

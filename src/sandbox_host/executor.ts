@@ -211,7 +211,7 @@ export class Executor {
     return this.#closing;
   }
 
-  /** A run in a fresh child from the pool, released afterwards (killed, or recycled). */
+  /** A run in a fresh child from the pool (which its run kills, or releases for recycling). */
   async #fresh(code: string, options: ExecuteOptions, started: number): Promise<ExecOutcome> {
     const acquired = await this.pool.acquire();
     if (this.#closing) {
@@ -222,10 +222,12 @@ export class Executor {
       const error: RunError = { code: "SANDBOX_CRASH", message: acquired.message };
       return { result: failure(error, started), files: [] };
     }
+    let outcome: ExecOutcome | undefined;
     try {
-      return await this.#run(acquired.child, code, options, started);
+      outcome = await this.#run(acquired.child, code, options, started);
+      return outcome; // the settled run has killed or released the child itself
     } finally {
-      acquired.child.release(); // the run has killed it already unless it ended cleanly
+      if (!outcome) acquired.child.kill();
     }
   }
 

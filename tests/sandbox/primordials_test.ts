@@ -5,11 +5,8 @@
  * so it knows the nonce and can look for it in everything the program returns.
  */
 import assert from "node:assert/strict";
-import { SandboxConfigSchema } from "../../src/config.ts";
-import { ensureInterpreterBundle } from "../../src/sandbox_host/interpreter_bundle.ts";
 import type { ChildRunResult, ToolRef } from "../../src/relay/protocol.ts";
-import { SandboxChild } from "../../src/sandbox_host/child.ts";
-import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
+import { spawnChild } from "../../support/children.ts";
 
 const ECHO: ToolRef = { server: "echo", tool: "echo", py_server: "echo", py_name: "echo", doc: "" };
 
@@ -83,17 +80,7 @@ print(loot)
 
 for (const isolation of ["process", "worker"] as const) {
   Deno.test(`patched built-ins cannot read the nonce or the relay's traffic (isolation ${isolation})`, async () => {
-    const config = SandboxConfigSchema.parse({ isolation });
-    const snapshot = await ensureSnapshot(config);
-    assert.ok(snapshot.ok, snapshot.ok ? "" : snapshot.message);
-    const bundle = isolation === "worker" ? await ensureInterpreterBundle() : undefined;
-    assert.ok(bundle === undefined || bundle.ok);
-    const child = SandboxChild.spawn({
-      config,
-      snapshot: snapshot.bytes,
-      cwd: await emptyDir(config),
-      ...(bundle?.ok ? { bundle: bundle.bytes } : {}),
-    });
+    const child = await spawnChild({ isolation });
     try {
       assert.deepEqual(await child.ready, { ok: true });
       const done = new Promise<ChildRunResult>((resolve, reject) => {

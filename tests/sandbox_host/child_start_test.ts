@@ -4,22 +4,11 @@
  * and, when asked, the child's CPU so far; and the `/proc` line parser those figures come from.
  */
 import assert from "node:assert/strict";
-import { SandboxConfigSchema } from "../../src/config.ts";
-import { SandboxChild } from "../../src/sandbox_host/child.ts";
 import { cpuMsFromStat, processCpuMs } from "../../src/sandbox_host/process_cpu.ts";
-import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
-
-/** A fresh child with the default settings (its CPU read at each phase when `measureStart`). */
-async function spawnChild(measureStart: boolean): Promise<SandboxChild> {
-  const config = SandboxConfigSchema.parse({});
-  const snapshot = await ensureSnapshot(config);
-  assert.ok(snapshot.ok, !snapshot.ok ? snapshot.message : "");
-  const cwd = await emptyDir(config);
-  return SandboxChild.spawn({ config, snapshot: snapshot.bytes, cwd, measureStart });
-}
+import { spawnChild } from "../../support/children.ts";
 
 Deno.test("a child reports each start phase in order, with time and CPU", async () => {
-  const child = await spawnChild(true);
+  const child = await spawnChild({}, { measureStart: true });
   try {
     const ready = await child.ready;
     assert.ok(ready.ok, !ready.ok ? ready.message : "");
@@ -45,14 +34,7 @@ Deno.test("a child reports each start phase in order, with time and CPU", async 
 });
 
 Deno.test("a child that is not measured reports its phases without CPU", async () => {
-  const config = SandboxConfigSchema.parse({});
-  const snapshot = await ensureSnapshot(config);
-  assert.ok(snapshot.ok, !snapshot.ok ? snapshot.message : "");
-  const child = SandboxChild.spawn({
-    config,
-    snapshot: snapshot.bytes,
-    cwd: await emptyDir(config),
-  });
+  const child = await spawnChild();
   try {
     assert.ok((await child.ready).ok);
     assert.equal(child.startPhases.length, 5);

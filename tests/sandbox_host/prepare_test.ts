@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import type { ToolDispatcher, ToolRef } from "../../src/contracts.ts";
 import { SandboxConfigSchema } from "../../src/config.ts";
-import { SandboxChild } from "../../src/sandbox_host/child.ts";
 import { Executor } from "../../src/sandbox_host/executor.ts";
-import { emptyDir, ensureSnapshot } from "../../src/sandbox_host/snapshot.ts";
+import { spawnChild } from "../../support/children.ts";
 
 function ref(server: string, tool: string): ToolRef {
   return { server, tool, py_server: server, py_name: tool, doc: `def ${tool}() -> str: ...` };
@@ -62,14 +61,7 @@ Deno.test("a session's runs each see the catalog: prepared for the first, rebuil
 });
 
 Deno.test("a run message without tools runs with the prepared catalog", async () => {
-  const config = SandboxConfigSchema.parse({});
-  const snapshot = await ensureSnapshot(config);
-  assert.ok(snapshot.ok, !snapshot.ok ? snapshot.message : "");
-  const child = SandboxChild.spawn({
-    config,
-    snapshot: snapshot.bytes,
-    cwd: await emptyDir(config),
-  });
+  const child = await spawnChild();
   try {
     assert.ok((await child.ready).ok);
     const prepared = [ref("gamma", "four")];
