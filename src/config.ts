@@ -21,15 +21,21 @@ export { type SandboxConfig, SandboxConfigSchema } from "./sandbox_host/sandbox_
 const MiB = 1024 * 1024;
 
 const ToolFilterSchema = z.object({
-  allow: z.array(z.string().min(1)).optional(),
-  deny: z.array(z.string().min(1)).optional(),
+  allow: z.array(z.string().min(1)).optional()
+    .describe("Tool names or globs (write_*) to offer; when given, no other tool is offered."),
+  deny: z.array(z.string().min(1)).optional()
+    .describe("Tool names or globs to leave out; denied tools cannot be called."),
 }).strict();
 
 const CommonServerFields = {
-  description: z.string().optional(),
-  enabled: z.boolean().default(true),
-  tools: ToolFilterSchema.optional(),
-  timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  description: z.string().optional()
+    .describe(
+      "A few words shown in the tool index (say how the server's paths work) and used by search.",
+    ),
+  enabled: z.boolean().default(true).describe("false skips the server."),
+  tools: ToolFilterSchema.optional().describe("Which of the server's tools are offered."),
+  timeout_ms: z.number().int().min(100).max(600_000).optional()
+    .describe("Connect and per-call timeout (default 30000)."),
   approve: ApproveSchema.optional(),
   max_result_bytes: z.number().int().min(1024).max(256 * MiB).default(5 * MiB)
     .describe("Largest message (a tool result) taken from this server; RESULT_TOO_LARGE past it."),
@@ -37,10 +43,11 @@ const CommonServerFields = {
 
 /** An upstream MCP server run as a child process over stdio. */
 export const StdioServerSchema = z.object({
-  type: z.literal("stdio").optional(),
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).optional(),
+  type: z.literal("stdio").optional().describe("Optional; a server with command is stdio."),
+  command: z.string().min(1).describe("The program that starts the server."),
+  args: z.array(z.string()).default([]).describe("Its arguments."),
+  env: z.record(z.string(), z.string()).optional()
+    .describe("Variables it gets, on top of a minimal default environment (not the host's)."),
   cwd: z.string().optional()
     .describe("Working folder of the server process; relative to the config file's folder."),
   ...CommonServerFields,
@@ -48,9 +55,14 @@ export const StdioServerSchema = z.object({
 
 /** An upstream MCP server reached over HTTP (Streamable HTTP, SSE fallback). */
 export const HttpServerSchema = z.object({
-  type: z.enum(["http", "streamable-http", "sse"]).optional(),
-  url: z.url(),
-  headers: z.record(z.string(), z.string()).optional(),
+  type: z.enum(["http", "streamable-http", "sse"]).optional()
+    .describe(
+      'Absent: Streamable HTTP, falling back to SSE; "sse" forces SSE; "http" or ' +
+        '"streamable-http" forbid the fallback.',
+    ),
+  url: z.url().describe("The server's MCP endpoint."),
+  headers: z.record(z.string(), z.string()).optional()
+    .describe("HTTP headers sent with every request, e.g. Authorization."),
   ...CommonServerFields,
 }).strict();
 
@@ -59,21 +71,30 @@ export const ServerSchema = z.union([StdioServerSchema, HttpServerSchema]);
 
 /** The whole file. */
 export const ConfigSchema = z.object({
-  $schema: z.string().optional(),
+  $schema: z.string().optional().describe("Ignored (for editors that validate the file)."),
   workspace: z.string().min(1).optional()
     .describe(
       "A folder created at start if missing (for the servers that work in it); relative to the " +
         "config file's folder; other settings can use it as ${WORKSPACE}.",
     ),
-  servers: z.record(z.string().min(1), ServerSchema).default({}),
-  sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({})),
-  agent: AgentConfigSchema.default(AgentConfigSchema.parse({})),
-  policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({})),
-  http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
-  approval: ApprovalConfigSchema.default(() => ApprovalConfigSchema.parse({})),
-  skills: SkillsConfigSchema.default(() => SkillsConfigSchema.parse({})),
-  sessions: SessionsConfigSchema.default(() => SessionsConfigSchema.parse({})),
-  files: FilesConfigSchema.default(() => FilesConfigSchema.parse({})),
+  servers: z.record(z.string().min(1), ServerSchema).default({})
+    .describe("The upstream MCP servers by name (mcpServers is accepted as an alias)."),
+  sandbox: SandboxConfigSchema.default(SandboxConfigSchema.parse({}))
+    .describe("The Python sandbox: the warm pool, admission and the limits of one execution."),
+  agent: AgentConfigSchema.default(AgentConfigSchema.parse({}))
+    .describe("run_agent's LLM (with OPENAI_API_KEY or OPENAI_BASE_URL from the environment)."),
+  policy: PolicyConfigSchema.default(() => PolicyConfigSchema.parse({}))
+    .describe("The guardrails checked before any code runs: size, imports, names."),
+  http: HttpConfigSchema.default(() => HttpConfigSchema.parse({}))
+    .describe("The Streamable HTTP transport (--transport http)."),
+  approval: ApprovalConfigSchema.default(() => ApprovalConfigSchema.parse({}))
+    .describe("How approvals are asked, and the audit log."),
+  skills: SkillsConfigSchema.default(() => SkillsConfigSchema.parse({}))
+    .describe("Where saved skills live."),
+  sessions: SessionsConfigSchema.default(() => SessionsConfigSchema.parse({}))
+    .describe("Sandbox sessions kept between execute_code calls."),
+  files: FilesConfigSchema.default(() => FilesConfigSchema.parse({}))
+    .describe("Size limits of the files an execution takes in and gives back."),
 }).strict();
 
 /** The configuration with defaults applied. */

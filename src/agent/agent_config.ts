@@ -11,8 +11,9 @@ export const AgentConfigSchema = z.object({
   base_url: z.url().optional().describe(
     "OpenAI-compatible endpoint (env OPENAI_BASE_URL overrides).",
   ),
-  max_iterations: z.number().int().min(1).max(10).default(3),
-  temperature: z.number().min(0).max(2).default(0),
+  max_iterations: z.number().int().min(1).max(10).default(3)
+    .describe("Attempts at a working program (the LLM is shown each failure and asked for a fix)."),
+  temperature: z.number().min(0).max(2).default(0).describe("Sampling temperature of the LLM."),
   timeout_ms: z.number().int().min(1000).max(3_600_000).default(120_000)
     .describe("Overall limit of one run_agent call."),
   max_retries: z.number().int().min(0).max(5).default(1)
