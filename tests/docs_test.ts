@@ -1,7 +1,8 @@
 /**
  * The documentation cannot drift from the code: the committed configuration reference is exactly
  * what `deno task docs` renders from the zod schema, every config key has a description, and every
- * relative link in README.md and docs/*.md points at a file (and heading) that exists.
+ * relative link in README.md and docs/*.md points at a file (and heading) that exists, and the
+ * README's minimal configuration is one the server accepts.
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
@@ -12,6 +13,7 @@ import {
   renderConfigReference,
 } from "../scripts/config_reference.ts";
 import { root } from "../support/server.ts";
+import { parseConfig } from "../src/config.ts";
 
 Deno.test("the committed configuration reference is what deno task docs renders", async () => {
   const committed = await Deno.readTextFile(join(root, REFERENCE_PATH));
@@ -83,4 +85,16 @@ Deno.test("every relative link in README.md and docs/ points at a file and headi
     }
   }
   assert.deepEqual(broken, []);
+});
+
+Deno.test("the README's minimal configuration is valid and names the workspace it uses", () => {
+  const readme = Deno.readTextFileSync(join(root, "README.md"));
+  const section = readme.slice(readme.indexOf("\n## Configuring\n"));
+  const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(json, 'no JSON block under "## Configuring" in README.md');
+  const parsed = parseConfig(json, { path: join(root, "mcp_servers.json"), env: () => undefined });
+  assert.ok(parsed.ok, parsed.ok ? "" : parsed.message);
+  const server = parsed.config.servers.filesystem;
+  assert.ok(server && "command" in server);
+  assert.ok(server.args.includes(join(root, "workspace")), server.args.join(" "));
 });
