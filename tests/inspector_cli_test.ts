@@ -1,24 +1,20 @@
 /**
- * The MCP Inspector CLI (a third-party client, run with npx exactly as the README shows) against
- * the server over stdio and over HTTP, checking the JSON it prints. Ignored when npx is missing.
+ * The MCP Inspector's CLI (`@modelcontextprotocol/inspector --cli`, a third-party client, run with
+ * npx exactly as the README shows) against the server over stdio and over HTTP with a bearer
+ * token, checking the JSON it prints. Ignored when npx is missing.
  */
 import assert from "node:assert/strict";
 import { root, writeConfig } from "../support/server.ts";
 import { startHttpServer } from "../support/http.ts";
 
-const INSPECTOR = "@modelcontextprotocol/inspector-cli@1.0.3";
+const INSPECTOR = "@modelcontextprotocol/inspector@2.12.0";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-/**
- * inspector-cli 1.0.3 decides where its package.json is by looking for `../package.json` from the
- * current folder, not from its own: it fails unless the folder's parent has one. Run it from such a
- * folder (the README gives the same workaround).
- */
+/** A folder of its own to run the Inspector in (it needs no project files). */
 function inspectorCwd(): string {
   const dir = `${root}.cache/tests/inspector`;
-  Deno.mkdirSync(`${dir}/run`, { recursive: true });
-  Deno.writeTextFileSync(`${dir}/package.json`, "{}\n");
-  return `${dir}/run`;
+  Deno.mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 async function inspector(args: string[]): Promise<{ code: number; json: unknown; err: string }> {
