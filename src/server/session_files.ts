@@ -7,7 +7,7 @@
 import { McpError, McpErrorCode, type McpServer, ResourceTemplate } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { OutputFile } from "../sandbox_host/files.ts";
-import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
+import type { ConnectionSessions, SessionClient } from "../sandbox_host/sessions.ts";
 
 /** An embedded-resource content block of a tool result. */
 export type ResourceBlock = {
@@ -39,11 +39,18 @@ export function fileBlocks(files: OutputFile[], owner: string): ResourceBlock[] 
 }
 
 /**
- * Creates the connection's sessions, registers their files as resources on `server` and ends them
- * all when the connection closes.
+ * Creates the connection's sessions (counted for `client`), registers their files as resources on
+ * `server` and ends them all when the connection closes.
  */
-export function connectionSessions(server: McpServer, executor: Executor): ConnectionSessions {
-  const sessions = executor.sessions.connection({ keptBytes: executor.files.max_output_bytes });
+export function connectionSessions(
+  server: McpServer,
+  executor: Executor,
+  client?: SessionClient,
+): ConnectionSessions {
+  const sessions = executor.sessions.connection({
+    keptBytes: executor.files.max_output_bytes,
+    client,
+  });
   sessions.onChange = () => server.sendResourceListChanged();
   const template = new ResourceTemplate("sandbox://{session}/out/{+path}", {
     list: () => ({
