@@ -79,7 +79,7 @@ Deno.test("HTTP: without a token each MCP session is its own principal", async (
     assert.notEqual(principals[0].id, principals[1].id);
     for (const p of principals) {
       assert.match(p.id, /^http:[0-9a-f-]{36}$/);
-      assert.equal(p.label, "this MCP session");
+      assert.equal(p.label, "an MCP session without a token");
     }
   } finally {
     await server.close();

@@ -82,6 +82,7 @@ Deno.test({
       assert.equal(ok, 2, "one MCP session keeps at most max_per_client sessions");
       for (const r of refused) {
         assert.match(r.error!.message, /sessions\.max_per_client/, r.text);
+        assert.match(r.error!.message, /^This client \(an MCP session without a token\)/);
         assert.doesNotMatch(r.error!.message, /The server already keeps/, r.text);
       }
       const b = await connectHttp(server.url);

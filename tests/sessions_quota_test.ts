@@ -17,7 +17,7 @@ import { waitFor } from "../support/wait.ts";
 
 const alice: SessionClient = { id: "bearer:1", label: "bearer token 1" };
 const bob: SessionClient = { id: "bearer:2", label: "bearer token 2" };
-const carol: SessionClient = { id: "http:c", label: "this MCP session" };
+const carol: SessionClient = { id: "http:c", label: "an MCP session without a token" };
 
 Deno.test("perClientLimit: half of max_total, at least 1, unless set", () => {
   assert.equal(perClientLimit({ max_total: 16 }), 8);
@@ -39,13 +39,13 @@ Deno.test("SessionQuota: a client's share, then the total, each with its own mes
   assert.equal(a3.error.code, "SESSION_LIMIT");
   assert.match(a3.error.message, /^This client \(bearer token 1\) already keeps 2 sandbox/);
   assert.match(a3.error.message, /sessions\.max_per_client is 2/);
-  assert.match(a3.error.message, /MCP session closes/, "it says how a session ends");
+  assert.match(a3.error.message, /ends when its MCP connection closes/, "how a session ends");
   assert.equal(quota.heldBy(alice), 2, "a refusal counts nothing");
 
   assert.ok(quota.take(bob).ok, "another client still gets one");
   assert.ok(quota.take(carol).ok);
   assert.equal(quota.total, 4);
-  const full = quota.take({ id: "http:d", label: "this MCP session" });
+  const full = quota.take({ id: "http:d", label: "an MCP session without a token" });
   assert.ok(!full.ok);
   assert.match(full.error.message, /^The server already keeps 4 sandbox sessions/);
   assert.match(full.error.message, /sessions\.max_total/);

@@ -19,7 +19,7 @@ export const MCP_PATH = "/mcp";
 export interface Principal {
   /** What counts are kept by: `bearer:<n>` (the n-th token), or `http:<uuid>` (one session). */
   id: string;
-  /** How messages name it: `bearer token <n>`, or `this MCP session`. */
+  /** How messages name it: `bearer token <n>`, or `an MCP session without a token`. */
   label: string;
 }
 
@@ -68,7 +68,7 @@ export async function handle(request: Request, context: EndpointContext): Promis
   }
   const principal: Principal = token >= 0
     ? { id: `bearer:${token + 1}`, label: `bearer token ${token + 1}` }
-    : { id: `http:${crypto.randomUUID()}`, label: "this MCP session" };
+    : { id: `http:${crypto.randomUUID()}`, label: "an MCP session without a token" };
   if (config.stateless) return await stateless(request, context, principal);
   const id = request.headers.get("mcp-session-id");
   if (id !== null) {

@@ -12,12 +12,12 @@ import type { SessionsConfig } from "./sessions_config.ts";
 export interface SessionClient {
   /** What the count is kept by (e.g. `bearer:1`, `http:<uuid>`, `stdio`). */
   id: string;
-  /** How messages name it (e.g. `bearer token 1`, `this MCP session`). */
+  /** How messages name it (e.g. `bearer token 1`, `an MCP session without a token`). */
   label: string;
 }
 
 /** The one client of a stdio server. */
-export const STDIO_CLIENT: SessionClient = { id: "stdio", label: "the stdio client" };
+export const STDIO_CLIENT: SessionClient = { id: "stdio", label: "stdio" };
 
 /** A slot taken (give it back with `release`; a second call does nothing), or the refusal. */
 export type Slot = { ok: true; release: () => void } | { ok: false; error: RunError };
@@ -77,10 +77,11 @@ export class SessionQuota {
     return {
       code: "SESSION_LIMIT",
       message: `This client (${client.label}) already keeps ${held} sandbox sessions, its share ` +
-        `of the server's ${this.maxTotal} (sessions.max_per_client is ${this.maxPerClient}); ` +
-        "reuse one of its sessions, run without a session, or end one: a session ends when " +
-        "idle for sessions.idle_timeout_ms, or when its MCP session closes. The server's " +
-        "operator can raise sessions.max_per_client.",
+        `of the server's ${this.maxTotal} (sessions.max_per_client is ${this.maxPerClient}; ` +
+        "its sessions on every MCP connection count); reuse one of them, run without a " +
+        "session, or end one: a session ends when its MCP connection closes or after " +
+        "sessions.idle_timeout_ms unused. The server's operator can raise " +
+        "sessions.max_per_client.",
     };
   }
 
