@@ -1,8 +1,8 @@
 /**
  * Who a client is over HTTP, for the per-client limits behind the endpoint: the bearer token it
  * sent (one of several in MCP_CODE_MODE_TOKEN; every MCP session with one token is one principal),
- * or without tokens each MCP session on its own. Also: a token setting of only white space is
- * refused instead of silently meaning no auth.
+ * or without tokens each MCP session on its own; an MCP session answers only the token that opened
+ * it. Also: a token setting of only white space is refused instead of silently meaning no auth.
  */
 import assert from "node:assert/strict";
 import { matchingToken, parseTokens } from "../src/http/guards.ts";
@@ -65,6 +65,40 @@ Deno.test("HTTP: every MCP session with one token is one principal; each token i
       { id: "bearer:1", label: "bearer token 1" },
       { id: "bearer:2", label: "bearer token 2" },
     ]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("HTTP: an MCP session answers only the token that opened it", async () => {
+  const { server } = await serveRecording("alpha-secret beta-secret");
+  try {
+    const opened = await fetch(server.url, {
+      method: "POST",
+      headers: mcpHeaders({ Authorization: "Bearer alpha-secret" }),
+      body: initializeBody(),
+    });
+    await opened.body?.cancel();
+    const id = opened.headers.get("mcp-session-id")!;
+    assert.ok(id);
+    const ping = (token: string) =>
+      fetch(server.url, {
+        method: "POST",
+        headers: mcpHeaders({ Authorization: `Bearer ${token}`, "Mcp-Session-Id": id }),
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      });
+    const hijack = await ping("beta-secret");
+    assert.equal(hijack.status, 404, "another token's holder does not reach the session");
+    assert.match(await hijack.text(), /Session not found/);
+    const closeAttempt = await fetch(server.url, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer beta-secret", "Mcp-Session-Id": id },
+    });
+    await closeAttempt.body?.cancel();
+    assert.equal(closeAttempt.status, 404, "nor can it close the session");
+    const own = await ping("alpha-secret");
+    await own.body?.cancel();
+    assert.equal(own.status, 200, "the token that opened it still does");
   } finally {
     await server.close();
   }

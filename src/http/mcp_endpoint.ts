@@ -66,14 +66,12 @@ export async function handle(request: Request, context: EndpointContext): Promis
       Allow: "GET, POST, DELETE",
     });
   }
-  const principal: Principal = token >= 0
-    ? { id: `bearer:${token + 1}`, label: `bearer token ${token + 1}` }
-    : { id: `http:${crypto.randomUUID()}`, label: "an MCP session without a token" };
-  if (config.stateless) return await stateless(request, context, principal);
+  if (config.stateless) return await stateless(request, context, principalOf(token));
   const id = request.headers.get("mcp-session-id");
   if (id !== null) {
     const session = sessions.get(id);
-    if (!session) {
+    // A session answers only the token that opened it (a holder of another cannot hijack it).
+    if (!session || (token >= 0 && session.principal !== principalOf(token).id)) {
       return plain(404, "Session not found: it was closed or never existed; initialize a new one.");
     }
     session.inFlight++;
@@ -89,7 +87,14 @@ export async function handle(request: Request, context: EndpointContext): Promis
   if (request.method !== "POST") {
     return plain(400, "Bad request: send the Mcp-Session-Id header you got from initialize.");
   }
-  return sessionLimit(context) ?? await newSession(request, context, principal);
+  return sessionLimit(context) ?? await newSession(request, context, principalOf(token));
+}
+
+/** The principal of a request with the `token`-th token (0-based), or without one (-1). */
+function principalOf(token: number): Principal {
+  return token >= 0
+    ? { id: `bearer:${token + 1}`, label: `bearer token ${token + 1}` }
+    : { id: `http:${crypto.randomUUID()}`, label: "an MCP session without a token" };
 }
 
 /** The refusal of a new session past `max_sessions` or `max_sessions_per_client`, if any. */
@@ -141,7 +146,14 @@ async function newSession(
       maxRequestBodySize: context.config.max_body_bytes,
       onsessioninitialized: (id: string) => {
         sessionId = id;
-        sessions.add({ id, client: context.client, transport, server, inFlight: 1 });
+        sessions.add({
+          id,
+          client: context.client,
+          principal: principal.id,
+          transport,
+          server,
+          inFlight: 1,
+        });
       },
     });
   // Set before connect: the SDK chains its own close handling after this one.
