@@ -15,7 +15,7 @@ import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
-import type { SessionClient } from "./src/sandbox_host/sessions.ts";
+import type { SessionClient } from "./src/sandbox_host/session_quota.ts";
 import { sandboxChecker } from "./src/skills/skill_checker.ts";
 import { SkillStore } from "./src/skills/skill_store.ts";
 import { InFlight } from "./src/server/in_flight.ts";

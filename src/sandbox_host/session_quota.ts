@@ -4,6 +4,7 @@
  * without one, the stdio client), so that no client can take every slot. A slot is taken, checked
  * and counted in one synchronous step, before the session's child is started, and held until the
  * session ends: many starts at once cannot overshoot either limit. Pure: no children, no timers.
+ * The refusal past a connection's own limit (`max_per_connection`) is worded here too.
  */
 import type { RunError } from "../contracts.ts";
 import type { SessionsConfig } from "./sessions_config.ts";
@@ -93,4 +94,14 @@ export class SessionQuota {
         "try again when one has ended.",
     };
   }
+}
+
+/** The refusal of a connection's session past `sessions.max_per_connection`. */
+export function connectionFull(max: number, names: string[]): RunError {
+  return {
+    code: "SESSION_LIMIT",
+    message: `This connection already keeps ${max} sessions (sessions.max_per_connection)` +
+      `${names.length ? `: ${names.join(", ")}` : ""}; reuse one of them, run without a ` +
+      "session, or wait until one ends (sessions.idle_timeout_ms).",
+  };
 }

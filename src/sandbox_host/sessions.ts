@@ -4,17 +4,22 @@
  * session for its client against `sessions.max_per_client` and `sessions.max_total`
  * (`session_quota.ts`) and kills them all at shutdown; a {@link ConnectionSessions} (one per MCP
  * connection, of one client) maps names to sessions, so two connections using the same name never
- * share one. A session is counted from the moment its start is allowed until it ends. A session's runs take turns; an idle one is ended after
- * `sessions.idle_timeout_ms`; a child that served a session is never given to anyone else.
+ * share one. A session is counted from the moment its start is allowed until it ends. A session's
+ * runs take turns; an idle one is ended after `sessions.idle_timeout_ms`; a child that served a
+ * session is never given to anyone else.
  */
 import type { RunError } from "../contracts.ts";
 import { log } from "../log.ts";
 import type { SandboxChild } from "./child.ts";
 import type { OutputFile } from "./files.ts";
-import { type SessionClient, SessionQuota, type Slot, STDIO_CLIENT } from "./session_quota.ts";
+import {
+  connectionFull,
+  type SessionClient,
+  SessionQuota,
+  type Slot,
+  STDIO_CLIENT,
+} from "./session_quota.ts";
 import type { SessionsConfig } from "./sessions_config.ts";
-
-export { type SessionClient, STDIO_CLIENT } from "./session_quota.ts";
 
 /** A session's name: what `execute_code`'s `session` accepts. */
 export const SESSION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -99,13 +104,10 @@ export class SessionRegistry {
   async startIn(slot: Extract<Slot, { ok: true }>): Promise<
     { ok: true; child: SandboxChild } | { ok: false; error: RunError }
   > {
-    let got;
-    try {
-      got = await this.#source();
-    } catch (error) {
+    const got = await this.#source().catch((error) => {
       slot.release();
       throw error;
-    }
+    });
     if (!got.ok) {
       slot.release();
       return { ok: false, error: { code: "SANDBOX_CRASH", message: got.message } };
@@ -143,8 +145,6 @@ interface Entry extends Session {
 export class ConnectionSessions {
   /** Called when the set of session files changes (resources/list_changed). */
   onChange: () => void = () => {};
-  /** Whom this connection's sessions are counted for. */
-  readonly client: SessionClient;
   #registry: SessionRegistry;
   #keptBytes: number;
   #sessions = new Map<string, Entry>();
@@ -152,10 +152,10 @@ export class ConnectionSessions {
   #turns = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(registry: SessionRegistry, keptBytes: number, client: SessionClient) {
+  /** `client`: whom this connection's sessions are counted for. */
+  constructor(registry: SessionRegistry, keptBytes: number, readonly client: SessionClient) {
     this.#registry = registry;
     this.#keptBytes = keptBytes;
-    this.client = client;
   }
 
   /** Live sessions of this connection. */
@@ -231,8 +231,11 @@ export class ConnectionSessions {
     if (this.#closed) {
       return { ok: false, error: { code: "SHUTTING_DOWN", message: "The connection is closing." } };
     }
-    const full = this.#fullRefusal();
-    if (full) return { ok: false, error: full };
+    // Sessions still starting count too: many starts at once cannot overshoot.
+    const max = this.#registry.config.max_per_connection;
+    if (this.#sessions.size + this.#starting >= max) {
+      return { ok: false, error: connectionFull(max, [...this.#sessions.keys()]) };
+    }
     // Checked and counted in one step (the connection's, the client's and the host's limits).
     const slot = this.#registry.reserve(this.client);
     if (!slot.ok) return slot;
@@ -255,19 +258,6 @@ export class ConnectionSessions {
     // A child that dies while idle ends its session (the next call says "new").
     entry.child.exited.then(() => this.#end(entry, "its child exited"));
     return { ok: true, entry, state: "new" };
-  }
-
-  /** The refusal past `max_per_connection` (sessions still starting count too), if any. */
-  #fullRefusal(): RunError | undefined {
-    const max = this.#registry.config.max_per_connection;
-    if (this.#sessions.size + this.#starting < max) return undefined;
-    const names = [...this.#sessions.keys()].join(", ");
-    return {
-      code: "SESSION_LIMIT",
-      message: `This connection already keeps ${max} sessions (sessions.max_per_connection)` +
-        `${names ? `: ${names}` : ""}; reuse one of them, run without a session, or wait ` +
-        "until one ends (sessions.idle_timeout_ms).",
-    };
   }
 
   #arm(entry: Entry): void {

@@ -7,7 +7,8 @@
 import { McpError, McpErrorCode, type McpServer, ResourceTemplate } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { OutputFile } from "../sandbox_host/files.ts";
-import type { ConnectionSessions, SessionClient } from "../sandbox_host/sessions.ts";
+import type { SessionClient } from "../sandbox_host/session_quota.ts";
+import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
 
 /** An embedded-resource content block of a tool result. */
 export type ResourceBlock = {
