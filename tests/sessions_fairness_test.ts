@@ -1,6 +1,6 @@
 /**
- * Fair shares of sandbox sessions through the real HTTP server: one client (a bearer token over
- * several MCP sessions, or one MCP session without a token) gets at most
+ * Fair shares of sandbox sessions through the real server: one client (a bearer token over
+ * several MCP sessions, one MCP session without a token, the stdio client) gets at most
  * `sessions.max_per_client`, so another client still gets one; many session starts at once never
  * overshoot `max_per_connection`, `max_per_client` or `max_total`; the refusal names the limit the
  * caller hit.
@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "../src/mcp_sdk.ts";
 import { connectHttp, startHttpServer } from "../support/http.ts";
+import { withServer } from "../support/server.ts";
 import { run, type SessionResult, waitForChildren } from "../support/sessions.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -126,4 +127,20 @@ Deno.test({
       await server.stop();
     }
   },
+});
+
+Deno.test({
+  name: "over stdio the one client has its share too, and is told so",
+  ...opts,
+  fn: () =>
+    withServer(
+      { config: { sandbox: SANDBOX, sessions: { max_total: 4, max_per_connection: 4 } } },
+      async ({ client }) => {
+        const { ok, refused } = tally(await startMany(client, "s", 3));
+        assert.equal(ok, 2);
+        assert.equal(refused.length, 1);
+        assert.match(refused[0].error!.message, /^This client \(stdio\) already keeps 2/);
+        assert.match(refused[0].error!.message, /sessions\.max_per_client/);
+      },
+    ),
 });
