@@ -183,3 +183,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "SessionRegistry: a connection closed while its session starts kills the child, frees the slot",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const child = await spawnChild();
+    const registry = new SessionRegistry(
+      SessionsConfigSchema.parse({ max_total: 2 }),
+      async () => {
+        await gate;
+        return { ok: true, child };
+      },
+    );
+    try {
+      const one = registry.connection({ keptBytes: 1024, client: alice });
+      const lease = one.lease("a");
+      await waitFor(() => registry.countFor(alice) === 1, "the start to be counted");
+      const closed = one.close();
+      open();
+      const got = await lease;
+      assert.ok(!got.ok);
+      assert.equal(got.error.code, "SHUTTING_DOWN");
+      await closed;
+      await child.exited;
+      assert.equal(child.alive, false, "the late child was killed");
+      assert.equal(registry.count, 0, "its slot was given back");
+    } finally {
+      child.kill();
+      await registry.close();
+    }
+  },
+});
