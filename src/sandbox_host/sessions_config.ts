@@ -1,7 +1,7 @@
 /**
  * The `sessions` and `files` sections of the configuration: how many sandbox sessions a
- * connection, a client and the host may keep, how long an idle one lives, and the byte limits of the files
- * a run takes in and gives back.
+ * connection, a client and the host may keep, how long an idle one lives, and the byte limits of
+ * the files a run takes in and gives back.
  */
 import { z } from "zod";
 
