@@ -15,6 +15,7 @@ import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
+import type { SessionClient } from "./src/sandbox_host/session_quota.ts";
 import { sandboxChecker } from "./src/skills/skill_checker.ts";
 import { SkillStore } from "./src/skills/skill_store.ts";
 import { InFlight } from "./src/server/in_flight.ts";
@@ -54,7 +55,8 @@ interface Runtime {
   broker: Broker;
   /** The tool calls being answered (shutdown answers them before closing transports). */
   inFlight: InFlight;
-  newServer: () => McpServer;
+  /** A server for one MCP connection, its sandbox sessions counted for `client` (default stdio). */
+  newServer: (client?: SessionClient) => McpServer;
   /** The saved skills folder. */
   skills: SkillStore;
 }
@@ -173,8 +175,9 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
   executor.useSkills(() => skills.forRun());
   await skills.start();
   const inFlight = new InFlight();
-  const newServer = () =>
+  const newServer = (client?: SessionClient) =>
     createServer({
+      client,
       executor,
       broker,
       agent: config.agent,

@@ -11,6 +11,7 @@ function session(id: string, client: string, inFlight = 0) {
   return {
     id,
     client,
+    principal: `http:${id}`,
     inFlight,
     server: new McpServer({ name: "unit", version: "1.0.0" }),
     transport: new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined }),

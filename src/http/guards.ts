@@ -1,7 +1,8 @@
 /**
- * The checks every HTTP request passes before it reaches MCP: the bearer token (compared in
- * constant time), and the Host and Origin headers against DNS rebinding. Pure functions, so the
- * rules can be tested without a server.
+ * The checks every HTTP request passes before it reaches MCP: the bearer token (one of the
+ * server's tokens, compared in constant time; which one says who the client is), and the Host and
+ * Origin headers against DNS rebinding. Pure functions, so the rules can be tested without a
+ * server.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 
@@ -28,6 +29,23 @@ export function tokenMatches(authorization: string | null, token: string): boole
   const given = createHash("sha256").update(match?.[1] ?? "").digest();
   const expected = createHash("sha256").update(token).digest();
   return timingSafeEqual(given, expected) && match !== null;
+}
+
+/** The tokens of `MCP_CODE_MODE_TOKEN`: one, or several separated by white space. */
+export function parseTokens(value: string | undefined): string[] {
+  return (value ?? "").split(/\s+/).filter((token) => token.length > 0);
+}
+
+/**
+ * Which of `tokens` the Authorization header carries (0-based), or -1. Every token is compared,
+ * each in constant time, so the time taken says nothing about which one (or how much) matched.
+ */
+export function matchingToken(authorization: string | null, tokens: string[]): number {
+  let found = -1;
+  tokens.forEach((token, i) => {
+    if (tokenMatches(authorization, token) && found < 0) found = i;
+  });
+  return found;
 }
 
 /** Which Host and Origin headers a server accepts. */

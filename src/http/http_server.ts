@@ -5,21 +5,24 @@
  */
 import { log } from "../log.ts";
 import type { McpServer } from "../mcp_sdk.ts";
-import { bindRefusal, type OriginPolicy, originPolicy } from "./guards.ts";
+import { bindRefusal, type OriginPolicy, originPolicy, parseTokens } from "./guards.ts";
 import type { HttpConfig } from "./http_config.ts";
 import { listen } from "./listener.ts";
-import { handle, MCP_PATH, plain } from "./mcp_endpoint.ts";
+import { handle, MCP_PATH, plain, type Principal } from "./mcp_endpoint.ts";
 import { SessionTable } from "./sessions.ts";
 
-export { MCP_PATH };
+export { MCP_PATH, type Principal };
 
 /** Options for {@link serveHttp}. */
 export interface ServeHttpOptions {
   /** Bind address, limits, sessions. */
   config: HttpConfig;
-  /** Builds the MCP server of one session (or of one stateless request). */
-  createServer: () => McpServer;
-  /** Bearer token clients must send; none on a loopback address means no auth. */
+  /** Builds the MCP server of one session (or of one stateless request) for `principal`. */
+  createServer: (principal: Principal) => McpServer;
+  /**
+   * Bearer token clients must send, or several separated by white space (each its own principal);
+   * none on a loopback address means no auth.
+   */
   token?: string;
 }
 
@@ -40,8 +43,15 @@ export async function serveHttp(
   options: ServeHttpOptions,
 ): Promise<{ ok: true; server: HttpServer } | { ok: false; message: string }> {
   const { config } = options;
-  const token = options.token || undefined;
-  const refusal = bindRefusal(config.host, token);
+  const tokens = parseTokens(options.token);
+  if (options.token && !tokens.length) {
+    return {
+      ok: false,
+      message: "MCP_CODE_MODE_TOKEN is set but holds no token (only white space); set it to a " +
+        "long random secret, or to several separated by spaces, or unset it.",
+    };
+  }
+  const refusal = bindRefusal(config.host, tokens.length ? options.token : undefined);
   if (refusal) return { ok: false, message: refusal };
   const sessions = new SessionTable(config.idle_timeout_ms);
   let policy: OriginPolicy = originPolicy(config.host, config.port);
@@ -53,7 +63,7 @@ export async function serveHttp(
   const bound = await listen(
     config,
     (request, client) =>
-      handle(request, { ...options, token, policy, sessions, client, refused }).catch(failed),
+      handle(request, { ...options, tokens, policy, sessions, client, refused }).catch(failed),
     failed,
   );
   if (!bound.ok) {

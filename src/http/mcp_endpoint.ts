@@ -2,24 +2,35 @@
  * The MCP endpoint's request handling: the Host/Origin checks (DNS rebinding), the bearer token
  * (when one is set), the body cap and the session caps, then the SDK's web-standard Streamable
  * HTTP transport. With sessions, each session has its own transport and `McpServer` (the executor
- * and broker behind them are shared); stateless, each POST gets both fresh.
+ * and broker behind them are shared); stateless, each POST gets both fresh. Each server is told
+ * its principal, whom per-client limits behind it count for: the bearer token the client sent
+ * (all MCP sessions with one token are one principal), or without tokens the MCP session itself.
  */
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "../mcp_sdk.ts";
 import { log } from "../log.ts";
-import { hostRefusal, type OriginPolicy, originRefusal, tokenMatches } from "./guards.ts";
+import { hostRefusal, matchingToken, type OriginPolicy, originRefusal } from "./guards.ts";
 import type { HttpConfig } from "./http_config.ts";
 import type { SessionTable } from "./sessions.ts";
 
 /** The MCP endpoint's path. */
 export const MCP_PATH = "/mcp";
 
+/** Whom a session's server counts its per-client limits for. */
+export interface Principal {
+  /** What counts are kept by: `bearer:<n>` (the n-th token), or `http:<uuid>` (one session). */
+  id: string;
+  /** How messages name it: `bearer token <n>`, or `an MCP session without a token`. */
+  label: string;
+}
+
 /** What a request is handled with. */
 export interface EndpointContext {
   /** Bind address, limits, sessions. */
   config: HttpConfig;
-  /** Builds the MCP server of one session (or of one stateless request). */
-  createServer: () => McpServer;
-  token: string | undefined;
+  /** Builds the MCP server of one session (or of one stateless request) for `principal`. */
+  createServer: (principal: Principal) => McpServer;
+  /** The accepted bearer tokens; none means no auth. */
+  tokens: string[];
   policy: OriginPolicy;
   sessions: SessionTable;
   /** The client's address. */
@@ -36,7 +47,10 @@ export async function handle(request: Request, context: EndpointContext): Promis
   const refused = hostRefusal(request.headers.get("host") ?? url.host, policy) ??
     originRefusal(request.headers.get("origin"), policy);
   if (refused) return plain(403, `Forbidden: ${refused}`);
-  if (context.token && !tokenMatches(request.headers.get("authorization"), context.token)) {
+  const token = context.tokens.length
+    ? matchingToken(request.headers.get("authorization"), context.tokens)
+    : -1;
+  if (context.tokens.length && token < 0) {
     return plain(401, "Unauthorized: send the server's token as 'Authorization: Bearer <token>'.", {
       "WWW-Authenticate": 'Bearer realm="mcp-code-mode"',
     });
@@ -52,11 +66,12 @@ export async function handle(request: Request, context: EndpointContext): Promis
       Allow: "GET, POST, DELETE",
     });
   }
-  if (config.stateless) return await stateless(request, context);
+  if (config.stateless) return await stateless(request, context, principalOf(token));
   const id = request.headers.get("mcp-session-id");
   if (id !== null) {
     const session = sessions.get(id);
-    if (!session) {
+    // A session answers only the token that opened it (a holder of another cannot hijack it).
+    if (!session || (token >= 0 && session.principal !== principalOf(token).id)) {
       return plain(404, "Session not found: it was closed or never existed; initialize a new one.");
     }
     session.inFlight++;
@@ -72,7 +87,14 @@ export async function handle(request: Request, context: EndpointContext): Promis
   if (request.method !== "POST") {
     return plain(400, "Bad request: send the Mcp-Session-Id header you got from initialize.");
   }
-  return sessionLimit(context) ?? await newSession(request, context);
+  return sessionLimit(context) ?? await newSession(request, context, principalOf(token));
+}
+
+/** The principal of a request with the `token`-th token (0-based), or without one (-1). */
+function principalOf(token: number): Principal {
+  return token >= 0
+    ? { id: `bearer:${token + 1}`, label: `bearer token ${token + 1}` }
+    : { id: `http:${crypto.randomUUID()}`, label: "an MCP session without a token" };
 }
 
 /** The refusal of a new session past `max_sessions` or `max_sessions_per_client`, if any. */
@@ -109,10 +131,14 @@ function sessionLimit(context: EndpointContext): Response | undefined {
 }
 
 /** A session-less POST: an `initialize` opens a session; anything else gets the SDK's error. */
-async function newSession(request: Request, context: EndpointContext): Promise<Response> {
+async function newSession(
+  request: Request,
+  context: EndpointContext,
+  principal: Principal,
+): Promise<Response> {
   const { sessions } = context;
   const release = sessions.reserve(context.client);
-  const server = context.createServer();
+  const server = context.createServer(principal);
   let sessionId: string | undefined;
   const transport: WebStandardStreamableHTTPServerTransport =
     new WebStandardStreamableHTTPServerTransport({
@@ -120,7 +146,14 @@ async function newSession(request: Request, context: EndpointContext): Promise<R
       maxRequestBodySize: context.config.max_body_bytes,
       onsessioninitialized: (id: string) => {
         sessionId = id;
-        sessions.add({ id, client: context.client, transport, server, inFlight: 1 });
+        sessions.add({
+          id,
+          client: context.client,
+          principal: principal.id,
+          transport,
+          server,
+          inFlight: 1,
+        });
       },
     });
   // Set before connect: the SDK chains its own close handling after this one.
@@ -147,7 +180,11 @@ async function newSession(request: Request, context: EndpointContext): Promise<R
 }
 
 /** Stateless mode: a fresh transport and server for this one POST, closed when it is answered. */
-async function stateless(request: Request, context: EndpointContext): Promise<Response> {
+async function stateless(
+  request: Request,
+  context: EndpointContext,
+  principal: Principal,
+): Promise<Response> {
   if (request.method !== "POST") {
     return plain(
       405,
@@ -157,7 +194,7 @@ async function stateless(request: Request, context: EndpointContext): Promise<Re
       },
     );
   }
-  const server = context.createServer();
+  const server = context.createServer(principal);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     maxRequestBodySize: context.config.max_body_bytes,

@@ -11,6 +11,8 @@ export interface Session {
   id: string;
   /** Who opened it: the client's address. */
   client: string;
+  /** Whom it counts for behind the endpoint (`bearer:<n>`, or its own `http:<uuid>`). */
+  principal: string;
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
   /** When the last request arrived (ms, by the table's clock). */

@@ -1,15 +1,24 @@
 /**
  * Sandbox sessions: sandbox children kept alive between runs so that a program's variables and
  * files stay for the next one. The {@link SessionRegistry} (one per executor) counts every
- * session against `sessions.max_total` and kills them all at shutdown; a
- * {@link ConnectionSessions} (one per MCP connection) maps names to sessions, so two connections
- * using the same name never share one. A session's runs take turns; an idle one is ended after
- * `sessions.idle_timeout_ms`; a child that served a session is never given to anyone else.
+ * session for its client against `sessions.max_per_client` and `sessions.max_total`
+ * (`session_quota.ts`) and kills them all at shutdown; a {@link ConnectionSessions} (one per MCP
+ * connection, of one client) maps names to sessions, so two connections using the same name never
+ * share one. A session is counted from the moment its start is allowed until it ends. A session's
+ * runs take turns; an idle one is ended after `sessions.idle_timeout_ms`; a child that served a
+ * session is never given to anyone else.
  */
 import type { RunError } from "../contracts.ts";
 import { log } from "../log.ts";
 import type { SandboxChild } from "./child.ts";
 import type { OutputFile } from "./files.ts";
+import {
+  connectionFull,
+  type SessionClient,
+  SessionQuota,
+  type Slot,
+  STDIO_CLIENT,
+} from "./session_quota.ts";
 import type { SessionsConfig } from "./sessions_config.ts";
 
 /** A session's name: what `execute_code`'s `session` accepts. */
@@ -44,26 +53,31 @@ export class SessionRegistry {
   readonly config: SessionsConfig;
   #source: ChildSource;
   #connections = new Set<ConnectionSessions>();
-  #reserved = 0;
+  #quota: SessionQuota;
   #closed = false;
 
   constructor(config: SessionsConfig, source: ChildSource) {
     this.config = config;
     this.#source = source;
+    this.#quota = new SessionQuota(config);
   }
 
-  /** The sessions of a new connection. */
-  connection(options: { keptBytes: number }): ConnectionSessions {
-    const connection = new ConnectionSessions(this, options.keptBytes);
+  /** The sessions of a new connection of `client` (the stdio client by default). */
+  connection(options: { keptBytes: number; client?: SessionClient }): ConnectionSessions {
+    const client = options.client ?? STDIO_CLIENT;
+    const connection = new ConnectionSessions(this, options.keptBytes, client);
     this.#connections.add(connection);
     return connection;
   }
 
   /** Live sessions (and those starting) across all connections. */
   get count(): number {
-    let count = this.#reserved;
-    for (const c of this.#connections) count += c.size;
-    return count;
+    return this.#quota.total;
+  }
+
+  /** Live sessions (and those starting) of one client, across its connections. */
+  countFor(client: SessionClient): number {
+    return this.#quota.heldBy(client);
   }
 
   /** Process ids of every live session child (idle or running). */
@@ -76,40 +90,34 @@ export class SessionRegistry {
     return !this.#closed;
   }
 
-  /** A child for a new session, counted against `max_total` while it starts. */
-  async start(): Promise<{ ok: true; child: SandboxChild } | { ok: false; error: RunError }> {
+  /**
+   * A slot for a new session of `client`, counted against `max_per_client` and `max_total` at
+   * once (synchronously, so no other start comes between the check and the count), or the
+   * refusal. Start the session's child with {@link startIn}.
+   */
+  reserve(client: SessionClient): Slot {
+    if (this.#closed) return { ok: false, error: SERVER_CLOSING };
+    return this.#quota.take(client);
+  }
+
+  /** A child for a new session in `slot` (given back here if none comes, else when it ends). */
+  async startIn(slot: Extract<Slot, { ok: true }>): Promise<
+    { ok: true; child: SandboxChild } | { ok: false; error: RunError }
+  > {
+    const got = await this.#source().catch((error) => {
+      slot.release();
+      throw error;
+    });
+    if (!got.ok) {
+      slot.release();
+      return { ok: false, error: { code: "SANDBOX_CRASH", message: got.message } };
+    }
     if (this.#closed) {
-      return {
-        ok: false,
-        error: { code: "SHUTTING_DOWN", message: "The server is shutting down." },
-      };
+      got.child.kill();
+      slot.release();
+      return { ok: false, error: SERVER_CLOSING };
     }
-    const max = this.config.max_total;
-    if (this.count >= max) {
-      return {
-        ok: false,
-        error: {
-          code: "SESSION_LIMIT",
-          message: `The server already keeps ${max} sessions (sessions.max_total); reuse a ` +
-            "session, run without one, or try again when one has ended.",
-        },
-      };
-    }
-    this.#reserved++;
-    try {
-      const got = await this.#source();
-      if (!got.ok) return { ok: false, error: { code: "SANDBOX_CRASH", message: got.message } };
-      if (this.#closed) {
-        got.child.kill();
-        return {
-          ok: false,
-          error: { code: "SHUTTING_DOWN", message: "The server is shutting down." },
-        };
-      }
-      return got;
-    } finally {
-      this.#reserved--;
-    }
+    return got;
   }
 
   /** Forgets a closed connection. */
@@ -124,9 +132,13 @@ export class SessionRegistry {
   }
 }
 
+const SERVER_CLOSING: RunError = { code: "SHUTTING_DOWN", message: "The server is shutting down." };
+
 interface Entry extends Session {
   timer?: ReturnType<typeof setTimeout>;
   ended: boolean;
+  /** Gives the session's slot back to the registry. */
+  release: () => void;
 }
 
 /** The sessions of one MCP connection, by name. */
@@ -136,10 +148,12 @@ export class ConnectionSessions {
   #registry: SessionRegistry;
   #keptBytes: number;
   #sessions = new Map<string, Entry>();
+  #starting = 0;
   #turns = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(registry: SessionRegistry, keptBytes: number) {
+  /** `client`: whom this connection's sessions are counted for. */
+  constructor(registry: SessionRegistry, keptBytes: number, readonly client: SessionClient) {
     this.#registry = registry;
     this.#keptBytes = keptBytes;
   }
@@ -217,26 +231,29 @@ export class ConnectionSessions {
     if (this.#closed) {
       return { ok: false, error: { code: "SHUTTING_DOWN", message: "The connection is closing." } };
     }
+    // Sessions still starting count too: many starts at once cannot overshoot.
     const max = this.#registry.config.max_per_connection;
-    if (this.#sessions.size >= max) {
-      const names = [...this.#sessions.keys()].join(", ");
-      return {
-        ok: false,
-        error: {
-          code: "SESSION_LIMIT",
-          message: `This connection already keeps ${max} sessions (sessions.max_per_connection)` +
-            `${names ? `: ${names}` : ""}; reuse one of them, run without a session, or wait ` +
-            "until one ends (sessions.idle_timeout_ms).",
-        },
-      };
+    if (this.#sessions.size + this.#starting >= max) {
+      return { ok: false, error: connectionFull(max, [...this.#sessions.keys()]) };
     }
-    const started = await this.#registry.start();
+    // Checked and counted in one step (the connection's, the client's and the host's limits).
+    const slot = this.#registry.reserve(this.client);
+    if (!slot.ok) return slot;
+    this.#starting++;
+    let started;
+    try {
+      started = await this.#registry.startIn(slot);
+    } finally {
+      this.#starting--; // and, in the same step, the session is added below
+    }
     if (!started.ok) return started;
     if (this.#closed) {
       started.child.kill();
+      slot.release();
       return { ok: false, error: { code: "SHUTTING_DOWN", message: "The connection is closing." } };
     }
-    const entry: Entry = { name, child: started.child, files: new Map(), ended: false };
+    const { child } = started;
+    const entry: Entry = { name, child, files: new Map(), ended: false, release: slot.release };
     this.#sessions.set(name, entry);
     // A child that dies while idle ends its session (the next call says "new").
     entry.child.exited.then(() => this.#end(entry, "its child exited"));
@@ -253,6 +270,7 @@ export class ConnectionSessions {
     entry.ended = true;
     clearTimeout(entry.timer);
     entry.child.kill();
+    entry.release();
     if (this.#sessions.get(entry.name) === entry) this.#sessions.delete(entry.name);
     log("debug", `Sandbox session ${entry.name} ended: ${why}.`);
     if (notify && entry.files.size) this.onChange();

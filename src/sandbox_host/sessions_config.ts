@@ -1,7 +1,7 @@
 /**
  * The `sessions` and `files` sections of the configuration: how many sandbox sessions a
- * connection and the host may keep, how long an idle one lives, and the byte limits of the files
- * a run takes in and gives back.
+ * connection, a client and the host may keep, how long an idle one lives, and the byte limits of
+ * the files a run takes in and gives back.
  */
 import { z } from "zod";
 
@@ -13,6 +13,12 @@ export const SessionsConfigSchema = z.object({
     .describe("Sessions one MCP connection may keep (SESSION_LIMIT past it)."),
   max_total: z.number().int().min(0).max(256).default(16)
     .describe("Sessions the whole server may keep (SESSION_LIMIT past it)."),
+  max_per_client: z.number().int().min(0).max(256).optional()
+    .describe(
+      "Sessions one client may keep across its MCP connections (SESSION_LIMIT past it): a " +
+        "bearer token, an HTTP session without one, the stdio client. Default: half of " +
+        "max_total, at least 1.",
+    ),
   idle_timeout_ms: z.number().int().min(100).max(86_400_000).default(600_000)
     .describe("A session unused this long is ended and its child killed."),
 }).strict();

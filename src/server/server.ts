@@ -25,6 +25,7 @@ import { listed } from "./listed_schema.ts";
 import { resultText } from "./result_text.ts";
 import { connectionSessions, fileBlocks } from "./session_files.ts";
 import { SESSION_NAME } from "../sandbox_host/sessions.ts";
+import type { SessionClient } from "../sandbox_host/session_quota.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 import { type ProgressRequest, toolProgressReporter } from "./tool_progress.ts";
 import { followSkills, registerSaveSkill, skillMatches } from "./skills_tool.ts";
@@ -53,6 +54,8 @@ export interface ServerOptions {
   inFlight?: InFlight;
   /** The saved skills (`save_skill`, the index, search); none when absent. */
   skills?: SkillStore;
+  /** Whom this connection's sandbox sessions are counted for (default: the stdio client). */
+  client?: SessionClient;
 }
 
 /** Arguments of `execute_code`. */
@@ -83,7 +86,7 @@ export function createServer(options: ServerOptions): McpServer {
   );
   const sessionLog = sessionLogger(server);
   const gateFor = approvalGates(server, options.broker, options.approval);
-  const sessions = connectionSessions(server, executor);
+  const sessions = connectionSessions(server, executor, options.client);
   // What a model reads of our tools is budgeted (README, "The tools this server offers"): the listed
   // schemas carry no bounds; the handler checks them with `inputLimits` and names what is wrong.
   const inputLimits = z.object({

@@ -7,6 +7,7 @@
 import { McpError, McpErrorCode, type McpServer, ResourceTemplate } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { OutputFile } from "../sandbox_host/files.ts";
+import type { SessionClient } from "../sandbox_host/session_quota.ts";
 import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
 
 /** An embedded-resource content block of a tool result. */
@@ -39,11 +40,18 @@ export function fileBlocks(files: OutputFile[], owner: string): ResourceBlock[] 
 }
 
 /**
- * Creates the connection's sessions, registers their files as resources on `server` and ends them
- * all when the connection closes.
+ * Creates the connection's sessions (counted for `client`), registers their files as resources on
+ * `server` and ends them all when the connection closes.
  */
-export function connectionSessions(server: McpServer, executor: Executor): ConnectionSessions {
-  const sessions = executor.sessions.connection({ keptBytes: executor.files.max_output_bytes });
+export function connectionSessions(
+  server: McpServer,
+  executor: Executor,
+  client?: SessionClient,
+): ConnectionSessions {
+  const sessions = executor.sessions.connection({
+    keptBytes: executor.files.max_output_bytes,
+    client,
+  });
   sessions.onChange = () => server.sendResourceListChanged();
   const template = new ResourceTemplate("sandbox://{session}/out/{+path}", {
     list: () => ({
