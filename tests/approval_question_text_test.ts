@@ -40,7 +40,10 @@ Deno.test("quote: control, bidi, zero-width and other invisible characters are e
     ["a\nb", String.raw`"a\nb"`],
     ["a\r\nb\tc", String.raw`"a\r\nb\tc"`],
     ["\u001b[31mred\u001b[0m", String.raw`"\u{1B}[31mred\u{1B}[0m"`],
-    ["\u001b]8;;http://x\u0007link\u001b]8;;\u001b\\", String.raw`"\u{1B}]8;;http://x\u{7}link\u{1B}]8;;\u{1B}\\"`],
+    [
+      "\u001b]8;;http://x\u0007link\u001b]8;;\u001b\\",
+      String.raw`"\u{1B}]8;;http://x\u{7}link\u{1B}]8;;\u{1B}\\"`,
+    ],
     ["\u009b31m", String.raw`"\u{9B}31m"`],
     ["abc\u202Etxt.exe", String.raw`"abc\u{202E}txt.exe"`],
     ["\u2066x\u2069\u200F", String.raw`"\u{2066}x\u{2069}\u{200F}"`],
@@ -129,8 +132,11 @@ Deno.test("renderArguments: too long is refused, or cut with what is not shown n
   assert.ok(cut.ok);
   assert.equal(cut.cut, 2);
   const lines = cut.text.split("\n");
-  assert.equal(lines[0], "  (2 long values are cut below, 8,900 characters not shown: approving " +
-    "allows the whole values)");
+  assert.equal(
+    lines[0],
+    "  (2 long values are cut below, 8,900 characters not shown: approving " +
+      "allows the whole values)",
+  );
   assert.equal(lines[1], '  path = "a.txt"');
   assert.equal(lines[2], `  content = "${"z".repeat(200)}" [… 8,800 more characters not shown]`);
   assert.equal(lines[3], `  tail = "${"\\n".repeat(200)}" [… 100 more characters not shown]`);
@@ -169,8 +175,14 @@ Deno.test("undeclaredKeys: names outside properties, and whether the schema welc
   });
   const open = { ...schema, additionalProperties: true };
   assert.equal(undeclaredKeys(open, { x: 1 }).allowed, true);
-  assert.equal(undeclaredKeys({ ...schema, additionalProperties: { type: "string" } }, {}).allowed, true);
-  assert.deepEqual(undeclaredKeys({ type: "object" }, { x: 1 }), { undeclared: ["x"], allowed: true });
+  assert.equal(
+    undeclaredKeys({ ...schema, additionalProperties: { type: "string" } }, {}).allowed,
+    true,
+  );
+  assert.deepEqual(undeclaredKeys({ type: "object" }, { x: 1 }), {
+    undeclared: ["x"],
+    allowed: true,
+  });
   assert.equal(undeclaredKeys({ type: "object", properties: {} }, { x: 1 }).allowed, false);
   const patterns = { type: "object", patternProperties: { "^x_": {} }, properties: { a: {} } };
   assert.deepEqual(undeclaredKeys(patterns, { a: 1, x_1: 2, y: 3 }).undeclared, ["y"]);
@@ -186,7 +198,10 @@ Deno.test("undeclaredKeys: names outside properties, and whether the schema welc
 Deno.test("approvalQuestion: the message shows every argument; the form is valid for the SDK", () => {
   const ref = { server: "fs", tool: "write\u202Efile", py_server: "fs", py_name: "w", doc: "" };
   const config = ApprovalConfigSchema.parse({});
-  const built = approvalQuestion(ref, { path: "a\nb", "x\ny": 1 }, { config, undeclared: ["x\ny"] });
+  const built = approvalQuestion(ref, { path: "a\nb", "x\ny": 1 }, {
+    config,
+    undeclared: ["x\ny"],
+  });
   assert.ok(built.ok);
   const { message, requestedSchema } = built.question;
   assert.equal(

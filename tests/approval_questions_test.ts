@@ -6,7 +6,8 @@
  * and value is shown whole and escaped (newlines, ESC, bidi overrides), arguments too long to show
  * and arguments the schema rejects are refused with no question, a declined tool retried 50 times
  * is asked once per run (unless the person asks to be asked again), and the questions of one run
- * are capped by `approval.max_questions_per_execution`.
+ * are capped by `approval.max_questions_per_execution`; with `approval.long_arguments: "cut"` a
+ * long value is shown cut with what is not shown named, and sent whole.
  */
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
@@ -114,7 +115,9 @@ Deno.test({
         assert.ok(q.includes("y".repeat(1500)), "the whole content is shown");
         assert.ok(q.includes(String.raw`line one\nline two\r\n\u{1B}]8;;http://evil\u{7}`), q);
         assert.ok(q.includes(String.raw`abc\u{202E}exe.txt\u{200B}`), q);
-        assert.doesNotMatch(q, /[\u001b\u0007\u202e\u200b\r]/u);
+        for (const raw of ["\u001b", "\u0007", "\u202e", "\u200b", "\r"]) {
+          assert.ok(!q.includes(raw), `no raw ${JSON.stringify(raw)}`);
+        }
         assert.equal(await Deno.readTextFile(`${dir}/seen.txt`), content);
       });
 
@@ -158,9 +161,18 @@ Deno.test({
         assert.match(errors[0], /refused without asking/);
         assert.match(errors[49], /declined .* earlier in this run/);
         assert.equal(await exists(`${dir}/d0.txt`), false);
-        // A new run asks again.
-        await run(loop);
+        // A new run asks again; calls already waiting behind the question are refused with it.
+        const gathered = await run(
+          "import asyncio\nr = await asyncio.gather(*[tools.filesystem.write_file.aio(" +
+            `path=f"${dir}/g{i}.txt", content="x") for i in range(5)], return_exceptions=True)\n` +
+            "[str(e) for e in r]",
+        );
+        assert.equal(gathered.ok, true, JSON.stringify(gathered.error));
         assert.equal(questions.length, 2);
+        assert.equal(
+          (gathered.result as string[]).filter((e) => /earlier in this run/.test(e)).length,
+          4,
+        );
         // "Ask again" keeps asking.
         state.answer = () => ({ action: "accept", content: { approve: false, ask_again: true } });
         const again = await run(loop.replace("range(50)", "range(3)"));
@@ -175,12 +187,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "approval questions: approval.max_questions_per_execution caps one run's questions",
+  name: "approval questions: the cap per run; long values cut when the setting says so",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "approval-cap-" });
-    const { server, questions } = await asking(dir, { max_questions_per_execution: 3 });
+    const { server, questions } = await asking(dir, {
+      max_questions_per_execution: 3,
+      long_arguments: "cut",
+    });
     try {
       const r = await execute(
         server,
@@ -203,6 +218,17 @@ Deno.test({
       );
       assert.equal(next.ok, true, JSON.stringify(next.error));
       assert.equal(questions.length, 4);
+      // long_arguments "cut": the question says what it does not show; the whole value is sent.
+      const long = "z".repeat(10_000);
+      const cut = await execute(
+        server,
+        `tools.filesystem.write_file(path="${dir}/long.txt", content=${JSON.stringify(long)})`,
+      );
+      assert.equal(cut.ok, true, JSON.stringify(cut.error));
+      assert.equal(questions.length, 5);
+      assert.match(questions[4], /\(1 long value is cut below, 9,800 characters not shown/);
+      assert.ok(questions[4].includes(`"${"z".repeat(200)}" [… 9,800 more characters not shown]`));
+      assert.equal(await Deno.readTextFile(`${dir}/long.txt`), long);
     } finally {
       await server.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -124,6 +124,12 @@ Deno.test("config: approve and approval, bad values name their JSON path", () =>
   });
   assert.ok(relative.ok);
   assert.equal(relative.config.approval.audit_log, "/srv/code-mode/logs/audit.jsonl");
+  const hide = parseConfig(JSON.stringify({ approval: { long_arguments: "hide" } }));
+  assert.ok(!hide.ok);
+  assert.match(hide.message, /at approval\.long_arguments:/);
+  const none = parseConfig(JSON.stringify({ approval: { max_questions_per_execution: 0 } }));
+  assert.ok(!none.ok);
+  assert.match(none.message, /at approval\.max_questions_per_execution:/);
   const extra = parseConfig(JSON.stringify({ approval: { audit: "x.jsonl" } }));
   assert.ok(!extra.ok);
   assert.match(extra.message, /at approval: unknown key\(s\) "audit"/);
@@ -213,7 +219,10 @@ Deno.test("askApproval: every answer, and no answer, maps to a decision that say
     unavailable: () => undefined,
     ask: reply,
   });
-  const question = { message: "Allow?", requestedSchema: { type: "object" as const, properties: {} } };
+  const question = {
+    message: "Allow?",
+    requestedSchema: { type: "object" as const, properties: {} },
+  };
   const decide = (asker: Asker, c = config) =>
     askApproval(asker, ref, question, { config: c, signal });
   const answer = (a: ElicitAnswer) => decide(asking(() => Promise.resolve(a)));

@@ -138,6 +138,27 @@ const FORM: ApprovalQuestion["requestedSchema"] = {
   required: ["approve"],
 };
 
+/**
+ * The decision when the client cannot be asked (`approval.without_elicitation`), before any
+ * question is built; undefined when it can be asked.
+ */
+export function withoutAsking(
+  asker: Asker,
+  ref: ToolRef,
+  config: ApprovalConfig,
+): Decision | undefined {
+  const unavailable = asker.unavailable();
+  if (unavailable === undefined) return undefined;
+  if (config.without_elicitation === "allow") return { ok: true };
+  return {
+    ok: false,
+    message: `${ref.server}.${ref.tool} was not called: it needs a person's approval and this ` +
+      `MCP client cannot be asked (${unavailable}). The server's setting ` +
+      'approval.without_elicitation ("deny") refuses such calls; set it to "allow" to let them ' +
+      "through without asking.",
+  };
+}
+
 /** Asks about one call and maps every answer (or none) to a decision; never throws. */
 export async function askApproval(
   asker: Asker,
@@ -155,15 +176,8 @@ export async function askApproval(
       "run are refused without asking.",
     sticky: did,
   });
-  const unavailable = asker.unavailable();
-  if (unavailable !== undefined) {
-    if (config.without_elicitation === "allow") return { ok: true };
-    return refused(
-      `it needs a person's approval and this MCP client cannot be asked (${unavailable}). The ` +
-        'server\'s setting approval.without_elicitation ("deny") refuses such calls; set it to ' +
-        '"allow" to let them through without asking.',
-    );
-  }
+  const early = withoutAsking(asker, ref, config);
+  if (early) return early;
   let answer: ElicitAnswer;
   try {
     answer = await asker.ask(question, { timeout: config.timeout_ms, signal });

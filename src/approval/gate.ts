@@ -18,7 +18,13 @@ import type {
 } from "../contracts.ts";
 import type { ApprovalConfig } from "./approval_config.ts";
 import type { AuditLog, AuditRecord } from "./audit_log.ts";
-import { askApproval, type Asker, approvalQuestion, type Decision } from "./elicit.ts";
+import {
+  approvalQuestion,
+  askApproval,
+  type Asker,
+  type Decision,
+  withoutAsking,
+} from "./elicit.ts";
 import { showKey } from "./question_text.ts";
 
 /** The decisions that last for one MCP session (one connection or HTTP session). */
@@ -77,7 +83,9 @@ export class ApprovalGate implements ToolDispatcher {
     let outcome: ToolOutcome | undefined;
     if (ref.needs_approval) {
       const checked = this.#check(ref, args);
-      const decision = checked.ok ? await this.#decide(ref, args, checked.undeclared, ctx) : checked;
+      const decision = checked.ok
+        ? await this.#decide(ref, args, checked.undeclared, ctx)
+        : checked;
       approval = decision.ok ? "approved" : "denied";
       if (!checked.ok) outcome = checked;
       else if (!decision.ok) {
@@ -181,10 +189,11 @@ export class ApprovalGate implements ToolDispatcher {
         "execution asks again).";
       return { ok: false, message };
     }
+    const early = withoutAsking(asker, ref, config);
+    if (early) return early;
     const built = approvalQuestion(ref, call.args, { config, undeclared: call.undeclared });
     if (!built.ok) return built;
-    const canAsk = asker.unavailable() === undefined;
-    if (canAsk && state.asked >= config.max_questions_per_execution) {
+    if (state.asked >= config.max_questions_per_execution) {
       const message = `${name} was not called: this run has already asked the person ` +
         `${state.asked} questions, the most approval.max_questions_per_execution ` +
         `(${config.max_questions_per_execution}) allows. Ask fewer questions in one run (a ` +
@@ -192,7 +201,7 @@ export class ApprovalGate implements ToolDispatcher {
         "the setting.";
       return { ok: false, message };
     }
-    if (canAsk) state.asked++;
+    state.asked++;
     const resume = ctx.pauseDeadline?.() ?? (() => {});
     try {
       const decision = await askApproval(asker, ref, built.question, {

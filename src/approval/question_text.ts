@@ -43,11 +43,17 @@ const CUT_ABOVE = 240;
 const INVISIBLE = new RegExp(
   "[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Co}\\p{Cn}\\p{Cs}\\p{Me}\\u00A0\\u1680\\u2000-\\u200A" +
     "\\u202F\\u205F\\u3000\\uFE00-\\uFE0F\\u{E0100}-\\u{E01EF}\\u034F\\u115F\\u1160\\u3164\\uFFA0" +
-    "\\u2800\\u17B4\\u17B5\\u180B-\\u180F\\\\\"]",
+    '\\u2800\\u17B4\\u17B5\\u180B-\\u180F\\\\"]',
   "u",
 );
 const MARK = /\p{Mn}/u;
-const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"' };
+const NAMED: Record<string, string> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\\": "\\\\",
+  '"': '\\"',
+};
 
 /** `text` in double quotes with every character that is not plainly visible escaped. */
 export function quote(text: string): string {
@@ -118,7 +124,12 @@ function renderAll(args: Record<string, unknown>, options: RenderOptions, cutLon
         "whole values)",
     );
   }
-  return { ok: true, text: lines.join("\n"), count: Object.keys(args).length, cut: state.cut } as const;
+  return {
+    ok: true,
+    text: lines.join("\n"),
+    count: Object.keys(args).length,
+    cut: state.cut,
+  } as const;
 }
 
 type State = { cut: number; hidden: number; tooDeep: boolean };
