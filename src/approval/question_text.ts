@@ -55,8 +55,11 @@ const NAMED: Record<string, string> = {
   '"': '\\"',
 };
 
-/** `text` in double quotes with every character that is not plainly visible escaped. */
-export function quote(text: string): string {
+/**
+ * `text` in double quotes with every character that is not plainly visible escaped; past `limit`
+ * characters of output it stops (the caller refuses such text anyway, and need not escape 4 MB).
+ */
+export function quote(text: string, limit = Infinity): string {
   let out = '"';
   let previousMark = false;
   for (const char of text) {
@@ -65,6 +68,7 @@ export function quote(text: string): string {
     if (INVISIBLE.test(char) || (mark && previousMark)) out += escapeChar(char);
     else out += char;
     previousMark = mark;
+    if (out.length > limit) return out;
   }
   return `${out}"`;
 }
@@ -91,72 +95,122 @@ function escapeChar(char: string): string {
 /** The lines a person reads about `args`: one `key = value` line per argument. */
 export function renderArguments(args: Record<string, unknown>, options: RenderOptions): Rendered {
   const whole = renderAll(args, options, false);
-  if (!whole.ok || whole.text.length <= options.maxChars) return whole;
-  const limit = `more than approval.question_max_chars (${options.maxChars.toLocaleString("en")})`;
-  const size = `their text takes ${whole.text.length.toLocaleString("en")} characters, ${limit}`;
-  if (options.longArguments === "refuse") return { ok: false, reason: size };
+  if (!whole.ok) return whole;
+  const limit = `longer than approval.question_max_chars (${
+    options.maxChars.toLocaleString("en")
+  } characters)`;
+  if (whole.text.length <= options.maxChars) return whole;
+  if (options.longArguments === "refuse") return { ok: false, reason: `their text is ${limit}` };
   const cut = renderAll(args, options, true);
   if (!cut.ok || cut.text.length <= options.maxChars) return cut;
-  return {
-    ok: false,
-    reason: `${size}, and still ${cut.text.length.toLocaleString("en")} with long values cut`,
-  };
+  return { ok: false, reason: `their text is ${limit}, even with long values cut` };
+}
+
+/** Pieces of text up to a limit; past it, writing stops (the text will be refused). */
+class Writer {
+  parts: string[] = [];
+  size = 0;
+  cut = 0;
+  hidden = 0;
+  tooDeep = false;
+
+  constructor(readonly limit: number, readonly cutLong: boolean) {}
+
+  /** True once more than `limit` characters were written. */
+  get full(): boolean {
+    return this.size > this.limit;
+  }
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+  }
+
+  /** How many more characters may be written before the limit is passed. */
+  get room(): number {
+    return this.limit - this.size;
+  }
 }
 
 function renderAll(args: Record<string, unknown>, options: RenderOptions, cutLong: boolean) {
   const undeclared = new Set(options.undeclared ?? []);
-  const state = { cut: 0, hidden: 0, tooDeep: false };
-  const lines = Object.entries(args).map(([key, value]) =>
-    `  ${undeclared.has(key) ? `${UNDECLARED_FLAG} ` : ""}${showKey(key)} = ${
-      show(value, 1, cutLong, state)
-    }`
-  );
-  if (state.tooDeep) {
-    return {
-      ok: false,
-      reason: `they nest more than ${MAX_SHOWN_DEPTH} levels deep, too deep to show`,
-    } as const;
+  const out = new Writer(options.maxChars, cutLong);
+  let count = 0;
+  for (const key in args) {
+    if (!Object.hasOwn(args, key)) continue;
+    count++;
+    if (out.full) break; // the text will be refused: no need to count further
+    const flag = undeclared.has(key) ? `${UNDECLARED_FLAG} ` : "";
+    out.write(`${count > 1 ? "\n" : ""}  ${flag}${showKey(key)} = `);
+    show(args[key], 1, out);
   }
-  if (state.cut) {
-    lines.unshift(
-      `  (${state.cut} long ${state.cut === 1 ? "value is" : "values are"} cut below, ` +
-        `${state.hidden.toLocaleString("en")} characters not shown: approving allows the ` +
-        "whole values)",
-    );
+  if (out.tooDeep) {
+    const reason = `they nest more than ${MAX_SHOWN_DEPTH} levels deep, too deep to show`;
+    return { ok: false, reason } as const;
   }
-  return {
-    ok: true,
-    text: lines.join("\n"),
-    count: Object.keys(args).length,
-    cut: state.cut,
-  } as const;
+  const header = out.cut
+    ? `  (${out.cut} long ${out.cut === 1 ? "value is" : "values are"} cut below, ` +
+      `${out.hidden.toLocaleString("en")} characters not shown: approving allows the whole ` +
+      "values)\n"
+    : "";
+  const text = header + out.parts.join("");
+  return { ok: true, text, count, cut: out.cut } as const;
 }
 
-type State = { cut: number; hidden: number; tooDeep: boolean };
-
-function show(value: unknown, depth: number, cutLong: boolean, state: State): string {
-  if (typeof value === "string") return showString(value, cutLong, state);
-  if (value === null || typeof value !== "object") return String(JSON.stringify(value) ?? value);
+function show(value: unknown, depth: number, out: Writer): void {
+  if (out.full) return;
+  if (typeof value === "string") return out.write(showString(value, out));
+  if (value === null || typeof value !== "object") {
+    return out.write(String(JSON.stringify(value) ?? value));
+  }
   if (depth > MAX_SHOWN_DEPTH) {
-    state.tooDeep = true;
-    return "…";
+    out.tooDeep = true;
+    return out.write("…");
   }
   if (Array.isArray(value)) {
-    return `[${value.map((item) => show(item, depth + 1, cutLong, state)).join(", ")}]`;
+    out.write("[");
+    for (let i = 0; i < value.length && !out.full; i++) {
+      if (i) out.write(", ");
+      show(value[i], depth + 1, out);
+    }
+    return out.write("]");
   }
-  const entries = Object.entries(value).map(([key, inner]) =>
-    `${quoteKey(key)}: ${show(inner, depth + 1, cutLong, state)}`
-  );
-  return `{${entries.join(", ")}}`;
+  out.write("{");
+  let first = true;
+  for (const key in value) { // no array of every entry: an object may have a million keys
+    if (out.full) return;
+    if (!Object.hasOwn(value, key)) continue;
+    out.write(`${first ? "" : ", "}${quoteKey(key)}: `);
+    show((value as Record<string, unknown>)[key], depth + 1, out);
+    first = false;
+  }
+  out.write("}");
 }
 
-function showString(text: string, cutLong: boolean, state: State): string {
-  if (!cutLong || text.length <= CUT_ABOVE) return quote(text);
-  const chars = Array.from(text);
-  if (chars.length <= CUT_ABOVE) return quote(text);
-  const hidden = chars.length - CUT_TO;
-  state.cut++;
-  state.hidden += hidden;
-  return `${quote(chars.slice(0, CUT_TO).join(""))} [… ${hidden.toLocaleString("en")} more ` +
-    "characters not shown]";
+function showString(text: string, out: Writer): string {
+  const room = out.room + 1;
+  if (!out.cutLong || text.length <= CUT_ABOVE) return quote(text, room);
+  const total = codePoints(text, text.length);
+  if (total <= CUT_ABOVE) return quote(text, room);
+  const hidden = total - CUT_TO;
+  out.cut++;
+  out.hidden += hidden;
+  const head = text.slice(0, codePoints(text, CUT_TO, true));
+  return `${quote(head, room)} [… ${hidden.toLocaleString("en")} more characters not shown]`;
+}
+
+/**
+ * How many code points `text` has (a surrogate pair is one), counting at most `most`; with
+ * `units`, how many UTF-16 units those code points take instead.
+ */
+function codePoints(text: string, most: number, units = false): number {
+  let count = 0;
+  let i = 0;
+  while (i < text.length && count < most) {
+    const unit = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1); // NaN past the end
+    i += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+    count++;
+  }
+  return units ? i : count;
 }
