@@ -195,10 +195,21 @@ export interface CallContext {
   onProgress?: (report: ToolProgress) => void;
 }
 
+/**
+ * What checking a call's arguments against its tool's input schema found, before any call: the
+ * refusal the call would get, or the top-level names the schema does not declare and whether the
+ * schema welcomes such names (see `src/approval/schema_keys.ts`).
+ */
+export type ArgumentCheck =
+  | { ok: true; undeclared: string[]; undeclaredAllowed: boolean }
+  | Extract<ToolOutcome, { ok: false }>;
+
 /** Answers the tool calls Python makes (the broker implements it, the executor consumes it). */
 export interface ToolDispatcher {
   /** The tools Python may call in the next run. */
   catalog(): ToolRef[];
+  /** Checks arguments as `call` would, without calling (the approval gate asks only valid calls). */
+  check?(ref: ToolRef, args: Record<string, unknown>): ArgumentCheck;
   /** Performs one call; may throw (the executor turns it into a TOOL_ERROR). */
   call(ref: ToolRef, args: Record<string, unknown>, options: CallContext): Promise<ToolOutcome>;
   /** Told about a call the executor refused itself (an unknown tool, past the call cap). */

@@ -114,6 +114,12 @@ Deno.test({
           `tools.filesystem.write_file(path="${dir}/from-c.txt", content="x")\n"written"`,
         );
         assert.equal(r.result, "written", JSON.stringify(r.error));
+        // Nobody is asked, so arguments too long for a question do not matter.
+        const long = await execute(
+          c.client,
+          `tools.filesystem.write_file(path="${dir}/long-c.txt", content="z" * 10000)\n"written"`,
+        );
+        assert.equal(long.result, "written", JSON.stringify(long.error));
         assert.equal(asked.a.length + asked.b.length, 3, "nobody else was asked");
       });
 

@@ -1,13 +1,14 @@
 /**
  * The pure parts of approvals: which calls need approval (rules × annotations × patterns), the
  * `approve` / `approval` settings and the JSON paths their errors name, arguments cut and
- * redacted for the audit log and summarised for the question, the pausable deadline (injected
- * clock), the mapping of every answer to a decision, the audit log's lines, and the
+ * redacted for the audit log (the question's text is in approval_question_text_test.ts), the
+ * pausable deadline (injected clock), the mapping of every answer to a decision (which refusals
+ * hold for the run), the audit log's lines, and the
  * `# needs approval` marks of stubs and the execute_code description.
  */
 import assert from "node:assert/strict";
 import { ApprovalConfigSchema } from "../src/approval/approval_config.ts";
-import { cutArguments, summariseArguments } from "../src/approval/arguments.ts";
+import { cutArguments } from "../src/approval/arguments.ts";
 import { AuditLog } from "../src/approval/audit_log.ts";
 import {
   askApproval,
@@ -97,6 +98,9 @@ Deno.test("config: approve and approval, bad values name their JSON path", () =>
     timeout_ms: 120_000,
     without_elicitation: "deny",
     redact: [],
+    max_questions_per_execution: 10,
+    question_max_chars: 4000,
+    long_arguments: "refuse",
   });
   const unknown = parseConfig(server("destructiv"));
   assert.ok(!unknown.ok);
@@ -120,6 +124,12 @@ Deno.test("config: approve and approval, bad values name their JSON path", () =>
   });
   assert.ok(relative.ok);
   assert.equal(relative.config.approval.audit_log, "/srv/code-mode/logs/audit.jsonl");
+  const hide = parseConfig(JSON.stringify({ approval: { long_arguments: "hide" } }));
+  assert.ok(!hide.ok);
+  assert.match(hide.message, /at approval\.long_arguments:/);
+  const none = parseConfig(JSON.stringify({ approval: { max_questions_per_execution: 0 } }));
+  assert.ok(!none.ok);
+  assert.match(none.message, /at approval\.max_questions_per_execution:/);
   const extra = parseConfig(JSON.stringify({ approval: { audit: "x.jsonl" } }));
   assert.ok(!extra.ok);
   assert.match(extra.message, /at approval: unknown key\(s\) "audit"/);
@@ -145,14 +155,6 @@ Deno.test("cutArguments: long strings and lists cut, keys redacted at any depth"
   assert.equal(cut.n, 5);
   assert.equal(cut.flag, null);
   assert.equal(args.content.length, 250, "the input is not changed");
-});
-
-Deno.test("summariseArguments: one readable line, long values cut", () => {
-  assert.equal(summariseArguments({}), "no arguments");
-  assert.equal(summariseArguments({ path: "a.txt", n: 2 }), 'path="a.txt", n=2');
-  const long = summariseArguments({ content: "z".repeat(1000) });
-  assert.match(long, /^content="z{59}… \(1,000 chars\)$/);
-  assert.ok(summariseArguments({ a: "q".repeat(70), b: "q".repeat(70) }, 100).length <= 101);
 });
 
 Deno.test("Deadline: paused time does not count; nested pauses; resume reports the rest", () => {
@@ -217,7 +219,12 @@ Deno.test("askApproval: every answer, and no answer, maps to a decision that say
     unavailable: () => undefined,
     ask: reply,
   });
-  const decide = (asker: Asker, c = config) => askApproval(asker, ref, {}, { config: c, signal });
+  const question = {
+    message: "Allow?",
+    requestedSchema: { type: "object" as const, properties: {} },
+  };
+  const decide = (asker: Asker, c = config) =>
+    askApproval(asker, ref, question, { config: c, signal });
   const answer = (a: ElicitAnswer) => decide(asking(() => Promise.resolve(a)));
   const denied = async (d: Promise<Decision>) => {
     const got = await d;
@@ -232,15 +239,32 @@ Deno.test("askApproval: every answer, and no answer, maps to a decision that say
     await answer({ action: "accept", content: { approve: true, scope: "session" } }),
     { ok: true, scope: "session" },
   );
+  const sticky = async (d: Promise<Decision>) => {
+    const got = await d;
+    assert.ok(!got.ok);
+    assert.match(got.message, /Further calls of this tool in this run are refused without asking/);
+    return got.sticky;
+  };
   assert.match(
     await denied(answer({ action: "decline" })),
     /^fs\.write_file was not called: .*declined/,
   );
+  assert.equal(await sticky(answer({ action: "decline" })), "declined it");
   assert.match(await denied(answer({ action: "cancel" })), /dismissed the question \(cancel\)/);
+  assert.equal(await sticky(answer({ action: "cancel" })), "dismissed the question (cancel)");
   assert.match(
     await denied(answer({ action: "accept", content: { approve: false } })),
     /approve = false/,
   );
+  assert.equal(
+    await sticky(answer({ action: "accept", content: { approve: false } })),
+    "answered approve = false",
+  );
+  const askAgain = await answer({ action: "accept", content: { approve: false, ask_again: true } });
+  assert.deepEqual(askAgain, {
+    ok: false,
+    message: "fs.write_file was not called: the person answered approve = false.",
+  });
   const timeout = Object.assign(new Error("Request timed out"), {
     code: McpErrorCode.RequestTimeout,
   });
@@ -248,6 +272,12 @@ Deno.test("askApproval: every answer, and no answer, maps to a decision that say
     await denied(decide(asking(() => Promise.reject(timeout)))),
     /within approval\.timeout_ms \(5000 ms\)/,
   );
+  assert.match(
+    (await sticky(decide(asking(() => Promise.reject(timeout))))) ?? "",
+    /did not answer/,
+  );
+  const broken = await decide(asking(() => Promise.reject(new Error("connection closed"))));
+  assert.ok(!broken.ok && broken.sticky === undefined, "a failure to ask does not stick");
   const cannot: Asker = {
     unavailable: () => "it does not support elicitation",
     ask: () => {

@@ -1,7 +1,8 @@
 /**
  * The approval settings of `mcp_servers.json`: per server, which tool calls need a person's
  * approval (`approve`), and once for all servers how the question is asked and how long it may
- * wait, what happens with clients that cannot be asked, and the audit log (`approval`).
+ * wait, how many questions one execution may ask and how long they may be, what happens with
+ * clients that cannot be asked, and the audit log (`approval`).
  */
 import { z } from "zod";
 
@@ -58,6 +59,17 @@ export const ApprovalConfigSchema = z.object({
     ),
   redact: z.array(z.string().min(1)).default([])
     .describe('Argument names whose values the audit log replaces with "[redacted]".'),
+  max_questions_per_execution: z.number().int().min(1).max(1000).default(10)
+    .describe(
+      "Most questions one execution may put to a person; later calls that would ask are refused.",
+    ),
+  question_max_chars: z.number().int().min(200).max(100_000).default(4000)
+    .describe("Longest arguments text a question may show."),
+  long_arguments: z.enum(["refuse", "cut"]).default("refuse")
+    .describe(
+      'Arguments longer than question_max_chars: "refuse" the call before asking, or "cut" long ' +
+        "strings in the question, each cut naming how much is not shown.",
+    ),
 }).strict();
 
 /** The `approval` section with defaults applied. */

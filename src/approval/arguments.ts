@@ -1,7 +1,7 @@
 /**
- * Tool-call arguments made fit to show or keep: {@link cutArguments} bounds every value for the
- * audit log (long strings and lists cut with a note, named keys redacted at any depth) and
- * {@link summariseArguments} writes the one-line summary a person reads in an approval question.
+ * Tool-call arguments made fit to keep: {@link cutArguments} bounds every value for the audit log
+ * (long strings and lists cut with a note, named keys redacted at any depth). What a person reads
+ * in an approval question is written by `question_text.ts`.
  */
 
 /** What replaces the value of a redacted key. */
@@ -42,25 +42,4 @@ export function cutArguments(value: unknown, options: CutOptions = {}): unknown 
 /** `text` cut to `max` characters with a note of how many were left out. */
 export function cutString(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters]` : text;
-}
-
-/** A readable one-line summary of arguments, e.g. `path="a.txt", content="hello…" (2,000 chars)`. */
-export function summariseArguments(args: Record<string, unknown>, maxChars = 600): string {
-  const entries = Object.entries(args);
-  if (!entries.length) return "no arguments";
-  const parts = entries.map(([key, value]) => `${key}=${shortValue(value)}`);
-  const text = parts.join(", ");
-  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
-}
-
-function shortValue(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= 80) return text;
-  const size = typeof value === "string" ? value.length : text.length;
-  return `${text.slice(0, 60)}… (${size.toLocaleString("en")} chars)`;
 }

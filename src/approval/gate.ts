@@ -3,12 +3,29 @@
  * (`execute_code` or `run_agent`). A call of a tool that needs approval is put to a person through
  * the request's own client (elicitation), one question at a time per execution in call order,
  * with the run's deadline paused while it waits; a decision for the rest of the execution or the
- * session answers later calls of the same tool. Every call is written to the audit log.
+ * session answers later calls of the same tool, and a refusal holds for the rest of the
+ * execution unless the person asked to be asked again. Arguments are checked against the tool's
+ * schema first (names it does not declare refused), so nobody is asked about a call that cannot
+ * go through as shown; at most `approval.max_questions_per_execution` questions per execution.
+ * Every call is written to the audit log.
  */
-import type { CallContext, ToolDispatcher, ToolOutcome, ToolRef } from "../contracts.ts";
+import type {
+  ArgumentCheck,
+  CallContext,
+  ToolDispatcher,
+  ToolOutcome,
+  ToolRef,
+} from "../contracts.ts";
 import type { ApprovalConfig } from "./approval_config.ts";
 import type { AuditLog, AuditRecord } from "./audit_log.ts";
-import { askApproval, type Asker, type Decision } from "./elicit.ts";
+import {
+  approvalQuestion,
+  askApproval,
+  type Asker,
+  type Decision,
+  withoutAsking,
+} from "./elicit.ts";
+import { showKey } from "./question_text.ts";
 
 /** The decisions that last for one MCP session (one connection or HTTP session). */
 export class SessionApprovals {
@@ -33,9 +50,14 @@ export interface GateOptions {
   sessionLabel?: string;
 }
 
-/** The per-execution state: tools approved for the execution and the queue of questions. */
+/**
+ * The per-execution state: tools approved for the execution, tools refused for it (with what the
+ * person did), how many questions it has asked, and the queue of questions.
+ */
 interface ExecutionState {
   approved: Set<string>;
+  refused: Map<string, string>;
+  asked: number;
   queue: Promise<unknown>;
 }
 
@@ -60,9 +82,15 @@ export class ApprovalGate implements ToolDispatcher {
     let approval: AuditRecord["approval"] = "not_required";
     let outcome: ToolOutcome | undefined;
     if (ref.needs_approval) {
-      const decision = await this.#decide(ref, args, ctx);
+      const checked = this.#check(ref, args);
+      const decision = checked.ok
+        ? await this.#decide(ref, args, checked.undeclared, ctx)
+        : checked;
       approval = decision.ok ? "approved" : "denied";
-      if (!decision.ok) outcome = { ok: false, code: "APPROVAL_DENIED", message: decision.message };
+      if (!checked.ok) outcome = checked;
+      else if (!decision.ok) {
+        outcome = { ok: false, code: "APPROVAL_DENIED", message: decision.message };
+      }
     }
     outcome ??= await this.#perform(ref, args, ctx);
     this.#record(
@@ -119,30 +147,70 @@ export class ApprovalGate implements ToolDispatcher {
     }
   }
 
+  /**
+   * The inner dispatcher's check of the arguments (schema, types), before anyone is asked; names
+   * the schema does not declare are refused unless it welcomes them: the person could not know
+   * what the tool does with them.
+   */
+  #check(ref: ToolRef, args: Record<string, unknown>): ArgumentCheck {
+    const checked = this.#options.inner.check?.(ref, args) ??
+      { ok: true, undeclared: [], undeclaredAllowed: true };
+    if (!checked.ok || checked.undeclaredAllowed || !checked.undeclared.length) return checked;
+    return { ok: false, code: "INVALID_ARGUMENTS", message: undeclaredMessage(ref, checked) };
+  }
+
   /** Queues the question behind the execution's earlier ones (call order, one at a time). */
-  #decide(ref: ToolRef, args: Record<string, unknown>, ctx: CallContext): Promise<Decision> {
+  #decide(
+    ref: ToolRef,
+    args: Record<string, unknown>,
+    undeclared: readonly string[],
+    ctx: CallContext,
+  ): Promise<Decision> {
     const state = this.#execution(ctx);
-    const turn = state.queue.then(() => this.#decideInTurn(ref, args, ctx, state));
+    const turn = state.queue.then(() => this.#decideInTurn(ref, { args, undeclared }, ctx, state));
     state.queue = turn.catch(() => {});
     return turn;
   }
 
   async #decideInTurn(
     ref: ToolRef,
-    args: Record<string, unknown>,
+    call: { args: Record<string, unknown>; undeclared: readonly string[] },
     ctx: CallContext,
     state: ExecutionState,
   ): Promise<Decision> {
+    const { asker, config } = this.#options;
     const id = key(ref);
     if (this.#options.session.approved.has(id) || state.approved.has(id)) return { ok: true };
+    const name = `${ref.server}.${ref.tool}`;
+    const earlier = state.refused.get(id);
+    if (earlier !== undefined) {
+      const message = `${name} was not called: the person ${earlier} earlier in this run, so ` +
+        "calls of this tool are refused for the rest of the run without asking (a new " +
+        "execution asks again).";
+      return { ok: false, message };
+    }
+    const early = withoutAsking(asker, ref, config);
+    if (early) return early;
+    const built = approvalQuestion(ref, call.args, { config, undeclared: call.undeclared });
+    if (!built.ok) return built;
+    if (state.asked >= config.max_questions_per_execution) {
+      const message = `${name} was not called: this run has already asked the person ` +
+        `${state.asked} questions, the most approval.max_questions_per_execution ` +
+        `(${config.max_questions_per_execution}) allows. Ask fewer questions in one run (a ` +
+        "person can allow a tool for the rest of the run), or have the server's owner raise " +
+        "the setting.";
+      return { ok: false, message };
+    }
+    state.asked++;
     const resume = ctx.pauseDeadline?.() ?? (() => {});
     try {
-      const decision = await askApproval(this.#options.asker, ref, args, {
-        config: this.#options.config,
+      const decision = await askApproval(asker, ref, built.question, {
+        config,
         signal: ctx.signal,
       });
       if (decision.ok && decision.scope === "execution") state.approved.add(id);
       if (decision.ok && decision.scope === "session") this.#options.session.approved.add(id);
+      if (!decision.ok && decision.sticky !== undefined) state.refused.set(id, decision.sticky);
       return decision;
     } finally {
       resume();
@@ -153,7 +221,7 @@ export class ApprovalGate implements ToolDispatcher {
     const id = ctx.execution ?? "";
     let state = this.#executions.get(id);
     if (!state) {
-      state = { approved: new Set(), queue: Promise.resolve() };
+      state = { approved: new Set(), refused: new Map(), asked: 0, queue: Promise.resolve() };
       if (ctx.signal.aborted) return state; // the run has ended: nothing to remember
       this.#executions.set(id, state);
       ctx.signal.addEventListener("abort", () => this.#executions.delete(id), { once: true });
@@ -164,4 +232,25 @@ export class ApprovalGate implements ToolDispatcher {
 
 function key(ref: ToolRef): string {
   return `${ref.server}\u0000${ref.tool}`;
+}
+
+/** Most undeclared names one error message lists, and the longest shown whole. */
+const LISTED_NAMES = 5;
+const NAME_CHARS = 80;
+
+function undeclaredMessage(ref: ToolRef, checked: { undeclared: string[] }): string {
+  const names = checked.undeclared.slice(0, LISTED_NAMES).map((raw) => {
+    const shown = showKey(raw);
+    return shown.length > NAME_CHARS
+      ? `${shown.slice(0, NAME_CHARS)}… (${shown.length - NAME_CHARS} more characters)`
+      : shown;
+  });
+  const more = checked.undeclared.length - names.length;
+  const list = names.join(", ") + (more > 0 ? ` and ${more} more` : "");
+  const label = `tools.${ref.py_server}.${ref.py_name}`;
+  return `Invalid arguments for ${label}: ${list} ${
+    checked.undeclared.length === 1 ? "is" : "are"
+  } not in the tool's schema, and a call that needs a person's approval may pass only the ` +
+    "arguments its schema declares (the tool might act on the others unseen). Expected " +
+    `${ref.py_name}${ref.signature ?? "(…)"}; see help(${label}).`;
 }

@@ -10,6 +10,7 @@ import { AjvJsonSchemaValidator } from "../mcp_sdk.ts";
 import { renderStub } from "../formatting/python_stub.ts";
 import type { IndexedServer, IndexedTool } from "../formatting/tool_index.ts";
 import {
+  type ArgumentCheck,
   type CallContext,
   type ToolDispatcher,
   toolKey,
@@ -17,6 +18,7 @@ import {
   type ToolRef,
 } from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
+import { undeclaredKeys } from "../approval/schema_keys.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { allowed, matches } from "./tool_filter.ts";
@@ -104,6 +106,16 @@ export class Broker implements ToolDispatcher {
     return [...this.#entries.map((e) => e.ref), ...down];
   }
 
+  /** Checks `args` against the tool's input schema as {@link call} does, without calling it. */
+  check(ref: ToolRef, args: Record<string, unknown>): ArgumentCheck {
+    const entry = this.#byKey.get(toolKey(ref.server, ref.tool));
+    if (!entry) return unknownTool(ref);
+    const invalid = this.#validate(entry, args);
+    if (invalid && !invalid.ok) return invalid;
+    const keys = undeclaredKeys(entry.tool.inputSchema, args);
+    return { ok: true, undeclared: keys.undeclared, undeclaredAllowed: keys.allowed };
+  }
+
   /** Validates, calls and maps one tool call; never throws. */
   async call(
     ref: ToolRef,
@@ -111,13 +123,7 @@ export class Broker implements ToolDispatcher {
     options: Pick<CallContext, "signal" | "onProgress">,
   ): Promise<ToolOutcome> {
     const entry = this.#byKey.get(toolKey(ref.server, ref.tool));
-    if (!entry) {
-      return {
-        ok: false,
-        code: "UNKNOWN_TOOL",
-        message: `There is no callable tool ${ref.server}.${ref.tool}.`,
-      };
-    }
+    if (!entry) return unknownTool(ref);
     const invalid = this.#validate(entry, args);
     if (invalid) return invalid;
     const before = entry.upstream.status;
@@ -194,4 +200,9 @@ export class Broker implements ToolDispatcher {
     this.#byKey = new Map(entries.map((e) => [toolKey(e.ref.server, e.ref.tool), e]));
     this.#validators.clear();
   }
+}
+
+function unknownTool(ref: ToolRef) {
+  const message = `There is no callable tool ${ref.server}.${ref.tool}.`;
+  return { ok: false, code: "UNKNOWN_TOOL", message } as const;
 }
