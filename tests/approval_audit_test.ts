@@ -132,3 +132,52 @@ Deno.test({
     }
   },
 });
+
+/** A server whose one run makes calls past a cap of 5 until the shutdown ends it. */
+async function loopingPastTheCap(audit: string) {
+  const server = await startServer({
+    config: {
+      servers: { counter: countingServer() },
+      sandbox: { pool_size: 1, max_tool_calls: 5 },
+      policy: { enabled: false },
+      approval: { audit_log: audit },
+    },
+  });
+  const running = execute(
+    server,
+    "import json, _mcp_relay\nwhile True:\n    await _mcp_relay.call('counter', 'hit', '{}')",
+  ).catch((error) => error);
+  await waitFor(async () => (await lines(audit)).length === 5, "the 5 calls' lines");
+  return { server, running };
+}
+
+Deno.test({
+  name: "at shutdown the audit log is flushed, or says on stderr how many lines it lost",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "audit-shutdown-" });
+    try {
+      const audit = `${dir}/audit.jsonl`;
+      const first = await loopingPastTheCap(audit);
+      await first.server.close(); // ends the run, and with it the calls past the cap
+      await first.running;
+      const summary = (await lines(audit)).find((l) => l.summary === "refused");
+      assert.ok((summary?.refused as number) > 0, "the summary was written before the exit");
+
+      // The file held by another writer the whole time: the server waits, then says so.
+      const held = `${dir}/held.jsonl`;
+      const second = await loopingPastTheCap(held);
+      using lock = await Deno.open(`${held}.lock`, { write: true });
+      await lock.lock(true);
+      await second.server.close();
+      await second.running;
+      assert.match(
+        second.server.stderr(),
+        /The audit log .*held\.jsonl was still being written \d+ ms into the shutdown; \d+ lines are lost\./,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -84,6 +84,8 @@ export class AuditLog {
   #maxPending: number;
   #pending: string[] = [];
   #pendingBytes = 0;
+  /** Lines of the write under way. */
+  #inFlight = 0;
   #writing: Promise<void> | undefined;
   #failed = false;
   #dropped: DroppedLine | undefined;
@@ -138,6 +140,28 @@ export class AuditLog {
     while (this.#writing) await this.#writing;
   }
 
+  /**
+   * Flushes every log of the process (at shutdown), waiting at most `ms`; a log still writing
+   * then says on stderr how many lines it could not write.
+   */
+  static async flushAll(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), ms));
+    const logs = [...opened.values()];
+    const done = await Promise.race([Promise.all(logs.map((l) => l.flush())), late]);
+    clearTimeout(timer);
+    if (done !== "late") return;
+    for (const audit of logs) {
+      const lines = audit.#pending.length + audit.#inFlight;
+      if (!lines) continue;
+      log(
+        "warn",
+        `The audit log ${audit.#path} was still being written ${ms} ms into the shutdown; ` +
+          `${lines} lines are lost.`,
+      );
+    }
+  }
+
   #queue(line: string): void {
     const bytes = encoder.encode(line).length;
     if (this.#pendingBytes + bytes > this.#maxPending) {
@@ -157,6 +181,7 @@ export class AuditLog {
       const dropped = this.#dropped;
       this.#dropped = undefined;
       const note = dropped ? [JSON.stringify(dropped) + "\n"] : [];
+      this.#inFlight = lines.length;
       try {
         await this.#file.append([...note, ...lines]);
       } catch (error) {
@@ -164,6 +189,7 @@ export class AuditLog {
         if (dropped && written === 0) this.#dropped = merge(dropped, this.#dropped);
         this.#failedWrite(error, lines.slice(Math.max(0, written - note.length)));
       }
+      this.#inFlight = 0;
     }
     this.#writing = undefined;
   }
