@@ -7,6 +7,7 @@ import "./src/preflight.ts"; // first: one line instead of a stack trace when ru
 import process from "node:process";
 import { parseArgs } from "node:util";
 import type { McpServer } from "./src/mcp_sdk.ts";
+import { AuditLog } from "./src/approval/audit_log.ts";
 import { Broker } from "./src/broker/broker.ts";
 import { type Config, loadConfig } from "./src/config.ts";
 import { envFilesFor, loadEnvFiles } from "./src/env_file.ts";
@@ -63,6 +64,8 @@ interface Runtime {
 
 /** How long shutdown waits for in-flight tool calls to be answered. */
 const SHUTDOWN_GRACE_MS = 5000;
+/** How long the shutdown waits for the audit log's last lines. */
+const AUDIT_FLUSH_MS = 2000;
 
 /** One step of shutting down (closing a transport, the executor, the broker…). */
 type ShutdownStep = () => Promise<unknown>;
@@ -246,10 +249,11 @@ async function answerInFlight(runtime: Runtime): Promise<void> {
   }
 }
 
-/** Closes the sandbox pool and the upstream connections. */
+/** Closes the sandbox pool and the upstream connections, then writes out the audit log. */
 async function closeRuntime(runtime: Runtime): Promise<void> {
   runtime.skills.close();
   await Promise.all([runtime.executor.close(), runtime.broker.close()]);
+  await AuditLog.flushAll(AUDIT_FLUSH_MS);
 }
 
 /**

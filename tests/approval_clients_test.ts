@@ -18,11 +18,13 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "approval-" });
+    // A file where the log's folder should be: the folder cannot be made.
+    await Deno.writeTextFile(`${dir}/logs`, "");
     const server = await startServer({
       config: {
         servers: upstreams(dir),
         sandbox: { pool_size: 1 },
-        approval: { audit_log: `${dir}/no/such/folder/audit.jsonl` },
+        approval: { audit_log: `${dir}/logs/audit.jsonl` },
       },
     });
     try {

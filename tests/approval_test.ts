@@ -243,8 +243,8 @@ Deno.test({
           `${root}${audit}`,
           (all) => all.some((l) => l.code === "TOOL_CALL_LIMIT"),
         );
-        for (const line of lines) {
-          assert.deepEqual(Object.keys(line).filter((k) => k !== "code"), [
+        for (const line of lines.filter((l) => !l.summary)) {
+          assert.deepEqual(Object.keys(line).filter((k) => k !== "code" && k !== "cut"), [
             "time",
             "session",
             "execution",
@@ -266,6 +266,7 @@ Deno.test({
         const content = (once.arguments as { content: string }).content;
         assert.ok(content.startsWith("x".repeat(200) + "…"), content);
         assert.ok(content.length < 250);
+        assert.deepEqual(once.cut, { characters: 300 }, "the line says what was cut");
         const declined = lines.find((l) => JSON.stringify(l.arguments).includes("declined.txt"))!;
         assert.equal(declined.approval, "denied");
         assert.equal(declined.ok, false);
@@ -277,10 +278,13 @@ Deno.test({
         assert.match((entity.observations as string[])[0], /^o{200}… \[100 more characters\]$/);
         const deleted = lines.find((l) => l.tool === "delete_entities")!;
         assert.equal(deleted.approval, "denied");
+        // Calls past the cap are counted in one line, written when the run ends.
         const refused = lines.filter((l) => l.execution === capped.execution_id && !l.ok);
         assert.equal(refused.length, 1);
+        assert.equal(refused[0].summary, "refused");
         assert.equal(refused[0].code, "TOOL_CALL_LIMIT");
-        assert.equal(refused[0].approval, "not_required");
+        assert.equal(refused[0].refused, 1);
+        assert.deepEqual(refused[0].tools, { "filesystem.list_allowed_directories": 1 });
         const text = await Deno.readTextFile(`${root}${audit}`);
         assert.doesNotMatch(text, /secret-kind/);
       });

@@ -97,6 +97,7 @@ Deno.test("config: approve and approval, bad values name their JSON path", () =>
   assert.deepEqual(ok.config.approval, {
     timeout_ms: 120_000,
     without_elicitation: "deny",
+    audit_max_bytes: 64 * 1024 * 1024,
     redact: [],
     max_questions_per_execution: 10,
     question_max_chars: 4000,

@@ -57,6 +57,11 @@ export const ApprovalConfigSchema = z.object({
       "File that gets one JSON line per tool call from the sandbox (off when absent); relative to " +
         "the config file's folder.",
     ),
+  audit_max_bytes: z.number().int().min(64 * 1024).max(1024 ** 4).default(64 * 1024 * 1024)
+    .describe(
+      "Size bound of the audit log: a line that would take it past this first renames the file " +
+        "to <name>.1 (replacing the one before) and begins a new file whose first line says so.",
+    ),
   redact: z.array(z.string().min(1)).default([])
     .describe('Argument names whose values the audit log replaces with "[redacted]".'),
   max_questions_per_execution: z.number().int().min(1).max(1000).default(10)

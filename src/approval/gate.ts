@@ -101,13 +101,22 @@ export class ApprovalGate implements ToolDispatcher {
     return outcome;
   }
 
-  /** Records a call the executor refused itself (unknown tool, past the cap). */
+  /**
+   * Records a call the executor refused itself: an unknown tool in a line of its own (it took one
+   * of the run's slots), calls past the cap counted in one line written when the run ends.
+   */
   refused(
     call: { server: string; tool: string; args: Record<string, unknown> },
     outcome: ToolOutcome,
     ctx: CallContext,
   ): void {
     const time = new Date().toISOString();
+    if (!outcome.ok && outcome.code === "TOOL_CALL_LIMIT") {
+      const session = this.#options.sessionLabel ?? this.#options.session.label;
+      const { server, tool } = call;
+      const refused = { time, session, execution: ctx.execution ?? "", server, tool };
+      return this.#options.audit?.refused({ ...refused, code: outcome.code }, ctx.signal);
+    }
     const entry = { ...call, time, started: performance.now(), approval: "not_required" as const };
     this.#record(entry, outcome, ctx);
   }

@@ -25,7 +25,9 @@ export function approvalGates(
   config: ApprovalConfig = ApprovalConfigSchema.parse({}),
 ): (request: RequestInfo) => ToolDispatcher | undefined {
   const session = new SessionApprovals();
-  const audit = config.audit_log ? AuditLog.shared(config.audit_log, config.redact) : undefined;
+  const audit = config.audit_log
+    ? AuditLog.shared(config.audit_log, config.redact, { maxBytes: config.audit_max_bytes })
+    : undefined;
   return (request) => {
     if (!broker) return undefined;
     const label = request.sessionId ?? (request.requestInfo ? "stateless" : "stdio");
