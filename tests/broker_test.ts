@@ -124,6 +124,22 @@ Deno.test({
         assert.ok(!(r.result as string[]).includes("Bob"), "the upstream was not called");
       });
 
+      await t.step(
+        "a misspelt argument is named as unknown, with the one it resembles",
+        async () => {
+          const r = await execute(
+            server,
+            "try:\n    tools.filesystem.read_text_file(pathh='notes.txt')\n" +
+              "except ToolError as e:\n    print(e.code, e)",
+          );
+          assert.equal(r.ok, true, r.text);
+          assert.match(
+            r.stdout,
+            /INVALID_ARGUMENTS Invalid arguments for tools\.filesystem\.read_text_file: unknown argument "pathh" \(did you mean "path"\?\); missing required argument "path"\. Expected read_text_file\(/,
+          );
+        },
+      );
+
       await t.step("a denied tool cannot be called", async () => {
         const r = await execute(
           server,

@@ -8,6 +8,7 @@ import { MAX_RESULT_DEPTH, nestedDeeperThan } from "../src/broker/json_depth.ts"
 import { assignIdentifiers, pythonIdentifier } from "../src/broker/names.ts";
 import { mapToolResult } from "../src/broker/result_mapping.ts";
 import { RESULT_TOO_LARGE_RPC_CODE } from "../src/broker/stdio_client_transport.ts";
+import { invalidArgumentsMessage } from "../src/broker/argument_errors.ts";
 import { allowed } from "../src/broker/tool_filter.ts";
 import { classifyCallError } from "../src/broker/upstream_errors.ts";
 import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
@@ -207,4 +208,42 @@ Deno.test("names: identifiers are valid Python and stable", () => {
   });
   const again = assignIdentifiers(["x_1_2", "x.1", "x_1", "x-1"]);
   assert.deepEqual(Object.fromEntries(again), Object.fromEntries(names));
+});
+
+Deno.test("argument errors: unknown and missing both named, did-you-mean, other findings kept", () => {
+  const target = {
+    label: "tools.fs.read_text_file",
+    expected: "read_text_file(path: str, head: int=None)",
+    inputSchema: {
+      type: "object",
+      properties: { path: { type: "string" }, head: { type: "number" } },
+      required: ["path"],
+      additionalProperties: false,
+    },
+  };
+  const ajv =
+    "data must have required property 'path', data must NOT have additional properties, data/head must be number";
+  assert.equal(
+    invalidArgumentsMessage(target, { pathh: "x", head: "y" }, ajv),
+    'Invalid arguments for tools.fs.read_text_file: unknown argument "pathh" (did you mean ' +
+      '"path"?); missing required argument "path"; data/head must be number. Expected ' +
+      "read_text_file(path: str, head: int=None); see help(tools.fs.read_text_file).",
+  );
+  // A name already given is not suggested again; an unlike name gets no suggestion.
+  assert.match(
+    invalidArgumentsMessage(
+      target,
+      { path: "x", zzz: 1 },
+      "data must NOT have additional properties",
+    ),
+    /: unknown argument "zzz"\. Expected/,
+  );
+  assert.match(
+    invalidArgumentsMessage(target, { path: 3 }, "data/path must be string"),
+    /: data\/path must be string\. Expected/,
+  );
+  assert.match(
+    invalidArgumentsMessage({ ...target, inputSchema: {} }, { a: 1 }, undefined),
+    /: they do not match the schema\./,
+  );
 });

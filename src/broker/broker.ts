@@ -17,6 +17,7 @@ import {
   type ToolRef,
 } from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
+import { invalidArgumentsMessage } from "./argument_errors.ts";
 import { assignIdentifiers } from "./names.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { allowed, matches } from "./tool_filter.ts";
@@ -156,11 +157,15 @@ export class Broker implements ToolDispatcher {
     return {
       ok: false,
       code: "INVALID_ARGUMENTS",
-      message:
-        `Invalid arguments for ${label}: ${
-          result.errorMessage ?? "they do not match the schema"
-        }. ` +
-        `Expected ${entry.ref.py_name}${entry.stub.signature}; see help(${label}).`,
+      message: invalidArgumentsMessage(
+        {
+          label,
+          expected: `${entry.ref.py_name}${entry.stub.signature}`,
+          inputSchema: entry.tool.inputSchema,
+        },
+        args,
+        result.errorMessage,
+      ),
     };
   }
 
