@@ -192,6 +192,53 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a permission an upstream lacks is said to belong in servers.<name>.args",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "mcm-perm-" });
+    const file = `${dir}/out.txt`;
+    const advice = (server: string) =>
+      new RegExp(
+        `Requires write access to "${file}"; the upstream "${server}" was started without that ` +
+          `permission: add --allow-write=${file} \\(or a folder above it\\) to servers\\.${server}\\.args`,
+      );
+    try {
+      await withServer({
+        starts: testUpstream({}, ["--write-at-start", file]),
+        calls: testUpstream(),
+      }, async (server) => {
+        await t.step("one that fails at start: the log and Python's ToolError", async () => {
+          assert.match(server.stderr(), /Upstream "starts" is unavailable: /);
+          assert.match(server.stderr(), advice("starts"), server.stderr());
+          const r = await execute(
+            server,
+            "try:\n    tools.starts.anything()\nexcept ToolError as e:\n    error = str(e)\nerror",
+          );
+          assert.match(String(r.result), advice("starts"));
+          assert.doesNotMatch(server.stderr() + String(r.result), /run again with the/);
+        });
+
+        await t.step("one whose call needs it: the call's ToolError", async () => {
+          const r = await execute(
+            server,
+            `try:\n    tools.calls.write(path=${JSON.stringify(file)})\n` +
+              "except ToolError as e:\n    error = [e.code, str(e)]\nerror",
+          );
+          const [code, message] = r.result as [string, string];
+          assert.equal(code, "TOOL_ERROR", message);
+          assert.match(message, advice("calls"));
+          assert.doesNotMatch(message, /run again with the/);
+          assert.throws(() => Deno.statSync(file), "nothing was written");
+        });
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "stdio upstreams inherit DENO_DIR",
   sanitizeOps: false,
   sanitizeResources: false,

@@ -19,6 +19,7 @@ import {
 import { needsApproval } from "../approval/classify.ts";
 import { invalidArgumentsMessage } from "./argument_errors.ts";
 import { assignIdentifiers } from "./names.ts";
+import { permissionAdvice } from "./permission_advice.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { allowed, matches } from "./tool_filter.ts";
 import { unavailableMessage } from "./upstream_errors.ts";
@@ -127,8 +128,12 @@ export class Broker implements ToolDispatcher {
       ((p: UpstreamProgress) => report({ server: ref.server, tool: ref.tool, ...p }));
     const outcome = await entry.upstream.call(entry.tool.name, args, options.signal, onProgress);
     if (before !== "ready" && entry.upstream.status === "ready") this.#rebuild();
-    if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
-    return mapToolResult(outcome.result, `${ref.server}.${ref.tool}`);
+    const mapped: ToolOutcome = outcome.ok
+      ? mapToolResult(outcome.result, `${ref.server}.${ref.tool}`)
+      : { ok: false, code: outcome.code, message: outcome.message };
+    // A stdio upstream's "run again with the --allow-x flag" is about its own args.
+    if (mapped.ok || !("command" in entry.upstream.config)) return mapped;
+    return { ...mapped, message: permissionAdvice(mapped.message, ref.server) };
   }
 
   /** Closes every upstream (stdio children end). */

@@ -3,7 +3,7 @@
  * {@link StdioUpstreamTransport}) or HTTP (Streamable HTTP with SSE fallback), connected and
  * listed within the SDK's request timeout, calls with a timeout and cancellation, results capped
  * at `max_result_bytes`, and a restart on next use after the connection is lost. Why it failed is
- * told with the server's own last stderr lines.
+ * told with the server's own last stderr lines (a missing Deno permission: where its flag goes).
  */
 import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
@@ -17,6 +17,7 @@ import {
   type Tool,
 } from "../mcp_sdk.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { permissionAdvice } from "./permission_advice.ts";
 import { StdioUpstreamTransport } from "./stdio_client_transport.ts";
 import {
   classifyCallError,
@@ -163,7 +164,8 @@ export class Upstream {
         : `it exited with code ${exit.code}${when ? ` ${when}` : ""}`;
     }
     const tail = this.#stdio?.stderr.text();
-    return tail ? `${reason}: ${tail}` : reason;
+    const told = tail ? `${reason}: ${tail}` : reason;
+    return this.#stdio ? permissionAdvice(told, this.name) : told;
   }
 
   #unavailable(reason: string): UpstreamCall {
