@@ -239,6 +239,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "an upstream command that is not found is named with servers.<name>.command",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const gone = `/nonexistent-${crypto.randomUUID()}`;
+    await withServer({
+      nope: { command: "deno-nope", args: ["run", "x.ts"] },
+      lost: { command: Deno.execPath(), args: ["run", "x.ts"], cwd: gone },
+    }, async (server) => {
+      assert.match(
+        server.stderr(),
+        /Upstream "nope" is unavailable: the command "deno-nope" was not found \(servers\.nope\.command\); install it, or give its full path\./,
+      );
+      assert.match(
+        server.stderr(),
+        new RegExp(
+          `Upstream "lost" is unavailable: its working folder ${gone} does not exist ` +
+            "\\(servers\\.lost\\.cwd\\)",
+        ),
+      );
+      assert.doesNotMatch(server.stderr(), /spawn \S+ ENOENT/);
+      const r = await execute(
+        server,
+        "try:\n    tools.nope.anything()\nexcept ToolError as e:\n    error = str(e)\nerror",
+      );
+      assert.match(String(r.result), /the command "deno-nope" was not found/);
+    });
+  },
+});
+
+Deno.test({
   name: "stdio upstreams inherit DENO_DIR",
   sanitizeOps: false,
   sanitizeResources: false,

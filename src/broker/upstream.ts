@@ -22,6 +22,7 @@ import { StdioUpstreamTransport } from "./stdio_client_transport.ts";
 import {
   classifyCallError,
   resultTooLargeMessage,
+  spawnFailure,
   unavailableMessage,
   type UpstreamFailureCode,
 } from "./upstream_errors.ts";
@@ -151,6 +152,9 @@ export class Upstream {
 
   /** A reason for humans: how a stdio process ended and its last stderr lines, else `error`. */
   #explain(error: unknown, when: string): string {
+    const config = this.config;
+    const spawn = "command" in config && spawnFailure(error, this.name, config, exists);
+    if (spawn) return spawn;
     let reason = error instanceof Error ? error.message : String(error);
     const denied = /Requires net access to "([^"]+)"/.exec(reason);
     if (denied) {
@@ -257,5 +261,14 @@ export class Upstream {
       await client.close().catch(() => {});
       throw error;
     }
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
