@@ -211,6 +211,7 @@ async function serveOverHttp(
   }
   started(runtime = outcome);
   const steps = [
+    () => Promise.resolve(runtime.broker.stopping()),
     () => answerInFlight(runtime),
     () => served.server.close(),
     () => closeRuntime(runtime),
@@ -230,6 +231,7 @@ async function serveOverHttp(
 async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
   const server = runtime.newServer();
   const stop = shutdown([
+    () => Promise.resolve(runtime.broker.stopping()),
     () => answerInFlight(runtime),
     () => closeRuntime(runtime),
     () => server.close(),

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 import { testUpstream } from "../support/test_upstream.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** Starts a server with the given upstreams and a pool of one, runs `fn`, always closes it. */
 async function withServer(
@@ -266,6 +267,30 @@ Deno.test({
       );
       assert.match(String(r.result), /the command "deno-nope" was not found/);
     });
+  },
+});
+
+Deno.test({
+  name: "an upstream ended by a stop signal is told on next use, not warned of at once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await withServer({ t: testUpstream() }, async (server) => {
+      const first = await execute(server, "tools.t.pid()");
+      Deno.kill(Number(first.result), "SIGTERM");
+      await waitFor(
+        () => /debug: Upstream "t" disconnected \(it was ended by SIGTERM\)/.test(server.stderr()),
+        "the host to see the upstream end",
+      );
+      const second = await execute(server, "tools.t.pid()");
+      assert.equal(second.ok, true, second.text);
+      assert.notEqual(second.result, first.result, "restarted");
+      assert.match(
+        server.stderr(),
+        /info: Upstream "t" is unavailable \(it was ended by SIGTERM\); reconnecting for a call\./,
+      );
+      assert.doesNotMatch(server.stderr(), /warn: Upstream "t" disconnected/);
+    }, { MCP_CODE_MODE_LOG: "debug" });
   },
 });
 

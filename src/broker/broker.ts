@@ -136,8 +136,16 @@ export class Broker implements ToolDispatcher {
     return { ...mapped, message: permissionAdvice(mapped.message, ref.server) };
   }
 
-  /** Closes every upstream (stdio children end). */
+  /** The host is shutting down: upstreams lost from now on are not reported as lost. */
+  stopping(): void {
+    for (const upstream of this.#upstreams) upstream.stopping();
+  }
+
+  /** Closes every upstream (stdio children end), in one line of the log. */
   async close(): Promise<void> {
+    this.stopping();
+    const open = this.#upstreams.filter((u) => u.status !== "closed").length;
+    if (open) log("info", `Closing ${open} upstream server${open === 1 ? "" : "s"}.`);
     await Promise.all(this.#upstreams.map((u) => u.close()));
   }
 

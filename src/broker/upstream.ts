@@ -18,7 +18,7 @@ import {
 } from "../mcp_sdk.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import { permissionAdvice } from "./permission_advice.ts";
-import { StdioUpstreamTransport } from "./stdio_client_transport.ts";
+import { type ExitStatus, StdioUpstreamTransport } from "./stdio_client_transport.ts";
 import {
   classifyCallError,
   resultTooLargeMessage,
@@ -51,6 +51,7 @@ export class Upstream {
   #client: Client | null = null;
   #stdio: StdioUpstreamTransport | null = null;
   #connecting: Promise<boolean> | null = null;
+  #stopping = false;
 
   constructor(name: string, config: ServerConfig) {
     this.name = name;
@@ -80,7 +81,8 @@ export class Upstream {
   ): Promise<UpstreamCall> {
     if (this.status === "closed") return this.#unavailable("the server is shutting down");
     if (this.status !== "ready" || !this.#client) {
-      log("info", `Upstream "${this.name}" is ${this.status}; reconnecting for a call.`);
+      const why = this.reason ? ` (${this.reason})` : "";
+      log("info", `Upstream "${this.name}" is ${this.status}${why}; reconnecting for a call.`);
       if (!(await this.connect())) return this.#unavailable(this.reason);
     }
     const client = this.#client!;
@@ -143,11 +145,25 @@ export class Upstream {
     }
   }
 
-  /** Marks a ready upstream as lost, with the process's own account of why when it has one. */
+  /**
+   * Marks a ready upstream as lost, with the process's own account of why when it has one. Said
+   * at once, unless the host is stopping or a stop signal ended it: a terminal's Ctrl-C (or a
+   * service manager's SIGTERM) reaches the upstreams too, often before the host hears it, so such
+   * a loss is told on next use, not during a shutdown.
+   */
   #lost(message: string): void {
     this.status = "unavailable";
     this.reason = this.#explain(new Error(message), "");
-    log("warn", `Upstream "${this.name}" disconnected (${this.reason}); restarted on next use.`);
+    const quiet = this.#stopping || endedByStopSignal(this.#stdio?.exit);
+    log(
+      quiet ? "debug" : "warn",
+      `Upstream "${this.name}" disconnected (${this.reason}); restarted on next use.`,
+    );
+  }
+
+  /** The host is shutting down: a loss from now on is not reported. */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /** A reason for humans: how a stdio process ended and its last stderr lines, else `error`. */
@@ -271,4 +287,11 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Ended by SIGINT, SIGTERM or SIGHUP, or exited with the code a shell gives for them. */
+function endedByStopSignal(exit: ExitStatus | null | undefined): boolean {
+  if (!exit) return false;
+  return ["SIGINT", "SIGTERM", "SIGHUP"].includes(exit.signal ?? "") ||
+    [129, 130, 143].includes(exit.code ?? -1);
 }
