@@ -197,6 +197,26 @@ export function renderResults(entries: readonly IndexedTool[], detail: Detail): 
   return blocks.join(detail === "full" ? "\n\n" : "\n");
 }
 
+/**
+ * The last line of an answer cut at its limit: how many matches were left out, per server (in
+ * ranking order), and how to get them; undefined when nothing was left out.
+ */
+export function moreLine(
+  left: readonly IndexedTool[],
+  matched: number,
+  maxLimit: number,
+): string | undefined {
+  if (!left.length) return undefined;
+  const counts = new Map<string, number>();
+  for (const entry of left) {
+    counts.set(entry.ref.py_server, (counts.get(entry.ref.py_server) ?? 0) + 1);
+  }
+  const servers = [...counts].map(([server, n]) => `${server} ${n}`).join(", ");
+  const narrow = counts.size > 1 ? "server= one of them" : "a narrower query";
+  return `(${left.length} more not shown: ${servers}; pass limit=${Math.min(matched, maxLimit)} ` +
+    `(up to ${maxLimit}) or ${narrow}.)`;
+}
+
 /** The return shape at least two tools of the group share, the most common one (not `Any`). */
 function commonReturn(group: readonly IndexedTool[]): string | undefined {
   const counts = new Map<string, number>();
