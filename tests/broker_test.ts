@@ -194,8 +194,12 @@ Deno.test({
           const r = await execute(server, "tools.broken.anything()");
           assert.equal(r.ok, false);
           assert.equal(r.error?.code, "UPSTREAM_UNAVAILABLE", r.text);
-          assert.match(r.error?.message ?? "", /"broken" is unavailable \(.*ENOENT/);
-          assert.match(server.stderr(), /Upstream "broken" is unavailable: .*ENOENT/);
+          const notFound =
+            /the command "\/nonexistent\/mcp-server" was not found \(servers\.broken\.command\)/;
+          assert.match(r.error?.message ?? "", /"broken" is unavailable \(/);
+          assert.match(r.error?.message ?? "", notFound);
+          assert.match(server.stderr(), /Upstream "broken" is unavailable: /);
+          assert.match(server.stderr(), notFound);
         },
       );
 
