@@ -11,7 +11,6 @@ import { AuditLog } from "./src/approval/audit_log.ts";
 import { Broker } from "./src/broker/broker.ts";
 import { type Config, loadConfig } from "./src/config.ts";
 import { envFilesFor, loadEnvFiles } from "./src/env_file.ts";
-import { bindRefusal } from "./src/http/guards.ts";
 import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
@@ -80,17 +79,12 @@ export async function main(): Promise<number | "serving"> {
     log("error", loaded.message);
     return 1;
   }
-  const http = httpSettings(loaded.config.http, options);
   if (options.transport === "http") {
-    const refusal = bindRefusal(http.host, token()); // before anything is started
-    if (refusal) {
-      log("error", refusal);
-      return 1;
-    }
+    return serveOverHttp(loaded.config, loaded.path, httpSettings(loaded.config.http, options));
   }
   const runtime = await startRuntime(loaded.config, loaded.path);
   if (typeof runtime === "number") return runtime;
-  return options.transport === "http" ? serveOverHttp(runtime, http) : serveOverStdio(runtime);
+  return serveOverStdio(runtime);
 }
 
 /** Parses the flags; answers --help and --version; an exit code when there is nothing to serve. */
@@ -191,15 +185,39 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
   return { config, configPath, executor, broker, inFlight, newServer, skills };
 }
 
-/** Serves Streamable HTTP until a signal arrives. */
-async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number | "serving"> {
-  const served = await serveHttp({ config: http, createServer: runtime.newServer, token: token() });
+/**
+ * Serves Streamable HTTP until a signal arrives. The port is bound first (a taken port is said
+ * before any upstream starts); requests wait until the upstreams and the pool are started.
+ */
+async function serveOverHttp(
+  config: Config,
+  configPath: string,
+  http: HttpConfig,
+): Promise<number | "serving"> {
+  let runtime: Runtime | undefined;
+  let started: (runtime: Runtime | undefined) => void = () => {};
+  const ready = new Promise<Runtime | undefined>((resolve) => (started = resolve))
+    .then((r) => r ?? Promise.reject(new Error("the server failed to start")));
+  ready.catch(() => {}); // answered per request
+  const served = await serveHttp({
+    config: http,
+    createServer: () => runtime!.newServer(),
+    token: token(),
+    ready,
+  });
   if (!served.ok) {
     log("error", served.message);
-    await closeRuntime(runtime);
     return 1;
   }
+  const outcome = await startRuntime(config, configPath);
+  if (typeof outcome === "number") {
+    started(undefined);
+    await served.server.close();
+    return outcome;
+  }
+  started(runtime = outcome);
   const steps = [
+    () => Promise.resolve(runtime.broker.stopping()),
     () => answerInFlight(runtime),
     () => served.server.close(),
     () => closeRuntime(runtime),
@@ -219,6 +237,7 @@ async function serveOverHttp(runtime: Runtime, http: HttpConfig): Promise<number
 async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
   const server = runtime.newServer();
   const stop = shutdown([
+    () => Promise.resolve(runtime.broker.stopping()),
     () => answerInFlight(runtime),
     () => closeRuntime(runtime),
     () => server.close(),

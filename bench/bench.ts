@@ -1,19 +1,20 @@
 /**
- * `deno task bench [--quick] [--json] [--soak N]`: the benchmark suite. Measures the sandbox
+ * `deno task bench [--quick] [--json] [--soak N] [--record]`: the benchmark suite. Measures the sandbox
  * (a child's start phase by phase with its CPU, where a warm run's time goes, warm, cold, relay,
  * child memory), code mode over real upstream servers (a tool call from Python
  * vs a direct SDK call, gather speed-up, description tokens), the token economy against classic
  * tool calling, throughput and host memory, admission under 100 concurrent long runs (peak
  * children, peak tree memory, ping latency), worker isolation (a fresh interpreter's cost and
  * throughput), and a soak; every figure is a median and p90 and, where
- * it has a baseline, a ratio measured in this same run. Writes bench/results/latest.{md,json};
- * with --json the last stdout line is the JSON object.
+ * it has a baseline, a ratio measured in this same run. Writes latest.{md,json} to .cache/bench/
+ * (untracked), or with --record to bench/results/ (tracked: the figures the README quotes); with
+ * --json the last stdout line is the JSON object.
  */
-import { parseArgs } from "node:util";
 import { SandboxConfigSchema } from "../src/config.ts";
 import { startServer } from "../support/server.ts";
 import { allUpstreams } from "../support/upstreams.ts";
 import { rssMb } from "../support/processes.ts";
+import { benchFlags, resultsDir } from "./bench_flags.ts";
 import { admissionBench } from "./admission_bench.ts";
 import { isolationBench } from "./isolation_bench.ts";
 import { soak, throughput } from "./load_bench.ts";
@@ -25,16 +26,12 @@ import { tokenEconomy } from "./token_economy.ts";
 import { tokenMarkdown } from "./token_report.ts";
 import { upstreamBench } from "./upstream_bench.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { quick: { type: "boolean" }, json: { type: "boolean" }, soak: { type: "string" } },
-});
-const quick = values.quick ?? false;
-const soakCount = values.soak ? Number(values.soak) : quick ? 40 : 200;
-if (!Number.isInteger(soakCount) || soakCount < 1) {
-  console.error("--soak takes a whole number of executions, e.g. --soak 2000");
+const parsed = benchFlags(Deno.args);
+if (!parsed.ok) {
+  console.error(parsed.message);
   Deno.exit(2);
 }
+const { quick, soak: soakCount } = parsed.flags;
 const started = performance.now();
 
 const start = await startBench(quick ? 6 : 12, quick ? 10 : 25);
@@ -274,7 +271,7 @@ const markdown = [
   `${admission.tools_list.p90} ms (n ${admission.ping.n})`,
 ].join("\n");
 
-const results = new URL("./results/", import.meta.url);
+const results = resultsDir(parsed.flags);
 await Deno.mkdir(results, { recursive: true });
 await Deno.writeTextFile(new URL("latest.md", results), markdown + "\n");
 await Deno.writeTextFile(
@@ -282,4 +279,4 @@ await Deno.writeTextFile(
   JSON.stringify({ ...figures, economy: economy.figures }, null, 2) + "\n",
 );
 console.log(markdown);
-if (values.json) console.log(JSON.stringify(figures));
+if (parsed.flags.json) console.log(JSON.stringify(figures));

@@ -30,7 +30,18 @@ class ToolError(Exception):
 
 
 class ToolCallLimitExceeded(BaseException):
-    """Raised when a run makes more tool calls than allowed; it ends the run."""
+    """Raised by every tool call past ``sandbox.max_tool_calls``; the run ends with TOOL_CALL_LIMIT.
+
+    A ``BaseException`` on purpose (like ``KeyboardInterrupt``): ``except Exception`` and
+    ``except ToolError`` do not catch it, so a retry loop cannot swallow it and keep calling. It
+    has ToolError's attributes: ``server``, ``tool`` and ``code`` (``TOOL_CALL_LIMIT``).
+    """
+
+    def __init__(self, message, server="", tool=""):
+        super().__init__(message)
+        self.server = server
+        self.tool = tool
+        self.code = "TOOL_CALL_LIMIT"
 
 
 def _payload(label, args):
@@ -46,7 +57,7 @@ def _unwrap(raw, server, tool):
         return reply["value"]
     error = reply["error"]
     if error["code"] == "TOOL_CALL_LIMIT":
-        raise ToolCallLimitExceeded(error["message"])
+        raise ToolCallLimitExceeded(error["message"], server=server, tool=tool)
     raise ToolError(error["message"], server=server, tool=tool, code=error["code"])
 
 

@@ -1,6 +1,7 @@
 /**
  * Names unknown configuration keys, with a "did you mean" for a near miss (a known key at the
- * same place within a small edit distance), found by walking the zod schema along the JSON path.
+ * same place within a small edit distance, or one the key is a part of), found by walking the zod
+ * schema along the JSON path.
  */
 import { z } from "zod";
 
@@ -51,15 +52,29 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return current;
 }
 
-/** The known key closest to `key`, when the two are at most a third of its length apart. */
+/**
+ * The known key closest to `key`: within a third of its length in edits, else the shortest known
+ * key that starts or ends with it, contains it, or that it starts with (`timeout` → `timeout_ms`).
+ */
 export function nearest(key: string, known: readonly string[]): string | undefined {
   const limit = Math.max(1, Math.floor(key.length / 3));
+  const wanted = key.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
-    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    const distance = editDistance(wanted, name.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
   }
-  return best?.name;
+  return best?.name ?? part(wanted, known);
+}
+
+/** The shortest known key `key` is a part of (or that is a prefix of `key`); 4 letters at least. */
+function part(key: string, known: readonly string[]): string | undefined {
+  if (key.length < 4) return undefined;
+  const ranked = (test: (name: string) => boolean) =>
+    known.filter((name) => test(name.toLowerCase())).sort((a, b) => a.length - b.length)[0];
+  return ranked((n) => n.startsWith(key) || n.endsWith(key)) ??
+    ranked((n) => n.includes(key)) ??
+    ranked((n) => n.length >= 4 && key.startsWith(n));
 }
 
 /** Edit distance: insertions, deletions, substitutions and swaps of neighbours cost 1 each. */

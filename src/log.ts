@@ -1,6 +1,6 @@
 /**
  * The host's logger: one line per event on stderr (stdout belongs to the MCP protocol), at or
- * above the level in `MCP_CODE_MODE_LOG` (default `info`). These lines are the operator's: they
+ * above the level in `MCP_CODE_MODE_LOG` (default `info`; another value is warned about once). These lines are the operator's: they
  * go to no MCP client. A line about one session goes to that session's client too, through its
  * own logger (`sessionLogger` in `src/server/mcp_logging.ts`).
  */
@@ -13,17 +13,27 @@ const encoder = new TextEncoder();
 const threshold: LogLevel = initialLevel();
 
 function initialLevel(): LogLevel {
+  let wanted: string | undefined;
   try {
-    const wanted = Deno.env.get("MCP_CODE_MODE_LOG");
-    return wanted && wanted in ORDER ? wanted as LogLevel : "info";
+    wanted = Deno.env.get("MCP_CODE_MODE_LOG");
   } catch {
     return "info"; // no env permission
   }
+  if (!wanted || Object.hasOwn(ORDER, wanted)) return (wanted || "info") as LogLevel;
+  write(
+    "warn",
+    `MCP_CODE_MODE_LOG="${wanted.slice(0, 40)}" is not a log level; use ` +
+      `${Object.keys(ORDER).join(", ").replace(/, (\w+)$/, " or $1")}. Logging at info.`,
+  );
+  return "info";
 }
 
 /** Writes one line to stderr when `level` is at or above the threshold. */
 export function log(level: LogLevel, message: string): void {
-  if (ORDER[level] < ORDER[threshold]) return;
+  if (ORDER[level] >= ORDER[threshold]) write(level, message);
+}
+
+function write(level: LogLevel, message: string): void {
   try {
     Deno.stderr.writeSync(encoder.encode(`[mcp-code-mode] ${level}: ${message}\n`));
   } catch {

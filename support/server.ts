@@ -38,12 +38,37 @@ export interface StartOptions {
   capabilities?: Record<string, unknown>;
 }
 
-/** Writes a config file under .cache/tests and returns its path (relative to the root). */
+/**
+ * Writes a config file under .cache/tests and returns its path (relative to the root). Without a
+ * `skills` section the config gets a skills folder of its own (`.cache/tests/skills-<id>`, made
+ * only when a skill is saved), so no test sees another's skills.
+ */
 export function writeConfig(config: Record<string, unknown>): string {
   Deno.mkdirSync(`${root}.cache/tests`, { recursive: true });
-  const path = `.cache/tests/config-${crypto.randomUUID()}.json`;
-  Deno.writeTextFileSync(`${root}${path}`, JSON.stringify(config));
+  const id = crypto.randomUUID();
+  const path = `.cache/tests/config-${id}.json`;
+  const own = "skills" in config ? config : { ...config, skills: { dir: `./skills-${id}` } };
+  Deno.writeTextFileSync(`${root}${path}`, JSON.stringify(own));
   return path;
+}
+
+/**
+ * The environment that keeps a test off the user's folders: the committed config's workspace and
+ * skills folder (`MCP_CODE_MODE_WORKSPACE`, `MCP_CODE_MODE_SKILLS`) point at a fresh temporary
+ * folder unless the test sets them; `remove` deletes it.
+ */
+export function isolatedEnv(
+  env: Record<string, string> = {},
+): { env: Record<string, string>; remove: () => Promise<void> } {
+  const dir = Deno.makeTempDirSync({ prefix: "mcm-test-home-" });
+  return {
+    env: {
+      MCP_CODE_MODE_WORKSPACE: `${dir}/workspace`,
+      MCP_CODE_MODE_SKILLS: `${dir}/skills`,
+      ...env,
+    },
+    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  };
 }
 
 /** Starts the server with `config` and connects a client. */
@@ -52,6 +77,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ? undefined
     : writeConfig(options.config ?? { sandbox: { pool_size: 2 } });
   const configPath = options.configPath ?? `${root}${written}`;
+  const isolated = isolatedEnv(options.env);
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
     args: [
@@ -63,7 +89,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       configPath,
     ],
     cwd: options.cwd ?? root,
-    env: { ...Deno.env.toObject(), ...options.env },
+    env: { ...Deno.env.toObject(), ...isolated.env },
     stderr: "pipe",
   });
   let stderr = "";
@@ -82,7 +108,12 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     close: async () => {
       await client.close();
       await waitForExit(pid, 10_000);
-      if (written) await Deno.remove(`${root}${written}`).catch(() => {});
+      if (written) {
+        await Deno.remove(`${root}${written}`).catch(() => {});
+        const skills = written.replace(/config-(.*)\.json$/, "skills-$1");
+        await Deno.remove(`${root}${skills}`, { recursive: true }).catch(() => {});
+      }
+      await isolated.remove();
     },
   };
 }

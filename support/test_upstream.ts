@@ -1,7 +1,9 @@
 /**
  * Test support: a tiny real MCP server (the SDK's `Server` over its stdio transport) with the
  * behaviours the npm servers do not offer: results of any size, JSON-RPC errors with a chosen
- * message, a call held open until another call releases it, and dying with a last word on stderr.
+ * message, a call held open until another call releases it, dying with a last word on stderr, and
+ * writing a file (at start with `--write-at-start PATH`, or by a call) with or without the
+ * permission to.
  * Run it with `deno run --quiet --no-prompt support/test_upstream.ts`.
  */
 import {
@@ -47,6 +49,7 @@ const TOOLS = [
   { name: "pid", description: "The server's process id.", props: {} },
   { name: "deno_dir", description: "The DENO_DIR it was given.", props: {} },
   { name: "die", description: "Writes `last_words` to stderr and exits.", props: {} },
+  { name: "write", description: "Writes `text` to the file `path`.", props: { path: string("p") } },
 ];
 
 /** Marks structured content that {@link sendRaw} replaces by deeply nested JSON. */
@@ -104,6 +107,9 @@ async function call(name: string, args: Record<string, unknown>) {
       return text(String(Deno.pid));
     case "deno_dir":
       return text(Deno.env.get("DENO_DIR") ?? "(not set)");
+    case "write":
+      await Deno.writeTextFile(String(args.path), "written by the test upstream");
+      return text("written");
     case "die":
       console.error("test upstream: the disk is on fire, giving up");
       Deno.exit(3);
@@ -112,6 +118,9 @@ async function call(name: string, args: Record<string, unknown>) {
 }
 
 if (import.meta.main) {
+  if (Deno.args[0] === "--write-at-start") {
+    Deno.writeTextFileSync(Deno.args[1], "written at start"); // throws without --allow-write
+  }
   const startFailure = Deno.args[0] === "--fail-at-start" ? Deno.args[1] : undefined;
   if (startFailure !== undefined) {
     console.error(`line one of noise\n${startFailure}`);

@@ -124,6 +124,22 @@ Deno.test({
         assert.ok(!(r.result as string[]).includes("Bob"), "the upstream was not called");
       });
 
+      await t.step(
+        "a misspelt argument is named as unknown, with the one it resembles",
+        async () => {
+          const r = await execute(
+            server,
+            "try:\n    tools.filesystem.read_text_file(pathh='notes.txt')\n" +
+              "except ToolError as e:\n    print(e.code, e)",
+          );
+          assert.equal(r.ok, true, r.text);
+          assert.match(
+            r.stdout,
+            /INVALID_ARGUMENTS Invalid arguments for tools\.filesystem\.read_text_file: unknown argument "pathh" \(did you mean "path"\?\); missing required argument "path"\. Expected read_text_file\(/,
+          );
+        },
+      );
+
       await t.step("a denied tool cannot be called", async () => {
         const r = await execute(
           server,
@@ -178,8 +194,12 @@ Deno.test({
           const r = await execute(server, "tools.broken.anything()");
           assert.equal(r.ok, false);
           assert.equal(r.error?.code, "UPSTREAM_UNAVAILABLE", r.text);
-          assert.match(r.error?.message ?? "", /"broken" is unavailable \(.*ENOENT/);
-          assert.match(server.stderr(), /Upstream "broken" is unavailable: .*ENOENT/);
+          const notFound =
+            /the command "\/nonexistent\/mcp-server" was not found \(servers\.broken\.command\)/;
+          assert.match(r.error?.message ?? "", /"broken" is unavailable \(/);
+          assert.match(r.error?.message ?? "", notFound);
+          assert.match(server.stderr(), /Upstream "broken" is unavailable: /);
+          assert.match(server.stderr(), notFound);
         },
       );
 

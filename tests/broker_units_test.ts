@@ -8,6 +8,9 @@ import { MAX_RESULT_DEPTH, nestedDeeperThan } from "../src/broker/json_depth.ts"
 import { assignIdentifiers, pythonIdentifier } from "../src/broker/names.ts";
 import { mapToolResult } from "../src/broker/result_mapping.ts";
 import { RESULT_TOO_LARGE_RPC_CODE } from "../src/broker/stdio_client_transport.ts";
+import { invalidArgumentsMessage } from "../src/broker/argument_errors.ts";
+import { permissionAdvice } from "../src/broker/permission_advice.ts";
+import { StderrTail } from "../src/broker/stderr_tail.ts";
 import { allowed } from "../src/broker/tool_filter.ts";
 import { classifyCallError } from "../src/broker/upstream_errors.ts";
 import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
@@ -207,4 +210,84 @@ Deno.test("names: identifiers are valid Python and stable", () => {
   });
   const again = assignIdentifiers(["x_1_2", "x.1", "x_1", "x-1"]);
   assert.deepEqual(Object.fromEntries(again), Object.fromEntries(names));
+});
+
+Deno.test("argument errors: unknown and missing both named, did-you-mean, other findings kept", () => {
+  const target = {
+    label: "tools.fs.read_text_file",
+    expected: "read_text_file(path: str, head: int=None)",
+    inputSchema: {
+      type: "object",
+      properties: { path: { type: "string" }, head: { type: "number" } },
+      required: ["path"],
+      additionalProperties: false,
+    },
+  };
+  const ajv =
+    "data must have required property 'path', data must NOT have additional properties, data/head must be number";
+  assert.equal(
+    invalidArgumentsMessage(target, { pathh: "x", head: "y" }, ajv),
+    'Invalid arguments for tools.fs.read_text_file: unknown argument "pathh" (did you mean ' +
+      '"path"?); missing required argument "path"; data/head must be number. Expected ' +
+      "read_text_file(path: str, head: int=None); see help(tools.fs.read_text_file).",
+  );
+  // A name already given is not suggested again; an unlike name gets no suggestion.
+  assert.match(
+    invalidArgumentsMessage(
+      target,
+      { path: "x", zzz: 1 },
+      "data must NOT have additional properties",
+    ),
+    /: unknown argument "zzz"\. Expected/,
+  );
+  assert.match(
+    invalidArgumentsMessage(target, { path: 3 }, "data/path must be string"),
+    /: data\/path must be string\. Expected/,
+  );
+  assert.match(
+    invalidArgumentsMessage({ ...target, inputSchema: {} }, { a: 1 }, undefined),
+    /: they do not match the schema\./,
+  );
+});
+
+Deno.test("permission advice: Deno's flag advice is sent to servers.<name>.args", () => {
+  const deno =
+    'error: Uncaught (in promise) NotCapable: Requires write access to "/data/out.txt", run again with the --allow-write flag';
+  assert.equal(
+    permissionAdvice(deno, "fs"),
+    'error: Uncaught (in promise) NotCapable: Requires write access to "/data/out.txt"; the ' +
+      'upstream "fs" was started without that permission: add --allow-write=/data/out.txt (or ' +
+      "a folder above it) to servers.fs.args in the configuration (the upstream's own flags, " +
+      "before its script), then restart this server",
+  );
+  assert.match(
+    permissionAdvice(
+      'Requires net access to "api.test:443", run again with the --allow-net flag',
+      "w",
+    ),
+    /add --allow-net=api\.test:443 to servers\.w\.args/,
+  );
+  assert.match(
+    permissionAdvice("it failed, run again with the --allow-sys flag", "w"),
+    /^it failed; the upstream "w" lacks that permission: add --allow-sys to servers\.w\.args/,
+  );
+  const once = permissionAdvice(deno, "fs");
+  assert.equal(permissionAdvice(once, "fs"), once, "advice is not given twice");
+  assert.equal(permissionAdvice("ENOENT: no such file", "fs"), "ENOENT: no such file");
+});
+
+Deno.test("stderr tail: a permission error pushed out by its stack trace is kept", () => {
+  const tail = new StderrTail(3);
+  tail.push(
+    'error: Uncaught NotCapable: Requires read access to "/x", run again with the --allow-read flag\n',
+  );
+  for (let i = 0; i < 6; i++) tail.push(`    at frame ${i}\n`);
+  assert.equal(
+    tail.text(),
+    'error: Uncaught NotCapable: Requires read access to "/x", run again with the --allow-read ' +
+      "flag | … | at frame 3 | at frame 4 | at frame 5",
+  );
+  const plain = new StderrTail(2);
+  plain.push("one\ntwo\nthree\n");
+  assert.equal(plain.text(), "two | three");
 });

@@ -81,7 +81,7 @@ Deno.test("quick start: deno task debug --code examples/report.py works with the
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["task", "debug", "--approve", "--code", "examples/report.py"],
       cwd: root,
-      env: { MCP_CODE_MODE_WORKSPACE: workspace },
+      env: { MCP_CODE_MODE_WORKSPACE: workspace, MCP_CODE_MODE_SKILLS: `${workspace}/.skills` },
       stdout: "piped",
       stderr: "piped",
     }).output();

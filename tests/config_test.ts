@@ -145,7 +145,19 @@ Deno.test("config: edit distance and the nearest key", () => {
   assert.equal(nearest("comand", ["command", "url"]), "command");
   assert.equal(nearest("URL", ["command", "url"]), "url");
   assert.equal(nearest("zzz", ["command", "url"]), undefined);
-  assert.equal(nearest("timeout", ["timeout_ms"]), undefined); // 3 apart: too far for 7 letters
+  // 3 apart (too far for 7 letters), but a prefix: the shortest key it starts or ends is named.
+  assert.equal(nearest("timeout", ["max_timeout_ms", "timeout_ms"]), "timeout_ms");
+  assert.equal(nearest("pool", ["pool_size"]), "pool_size");
+  assert.equal(nearest("size", ["pool_size"]), "pool_size"); // contained
+  assert.equal(nearest("memory_mb_limit", ["memory_mb", "rss_limit_mb"]), "memory_mb");
+  assert.equal(nearest("ms", ["timeout_ms"]), undefined, "too short to be a part");
+});
+
+Deno.test("config: sandbox.timeout is named with timeout_ms", () => {
+  fails(
+    '{"sandbox": {"timeout": 5000}}',
+    /at sandbox: unknown key\(s\) "timeout" \(did you mean "timeout_ms"\?\)/,
+  );
 });
 
 Deno.test("config: ${CONFIG_DIR}, ${WORKSPACE} and nested defaults; paths from the file's folder", () => {

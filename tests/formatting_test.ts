@@ -13,7 +13,11 @@ import {
   UNTYPED_RETURN,
 } from "../src/formatting/python_stub.ts";
 import { isDeprecated, lineSummary, renderLine } from "../src/formatting/search_line.ts";
-import { APPROVAL_SENTENCE, executeCodeDescription } from "../src/formatting/tool_index.ts";
+import {
+  APPROVAL_SENTENCE,
+  executeCodeDescription,
+  SKILLS_BUDGET_CHARS,
+} from "../src/formatting/tool_index.ts";
 
 const opts = { pyName: "f", pyServer: "s" };
 
@@ -291,4 +295,59 @@ Deno.test("index: the slots of later features, within the index budget", () => {
   assert.ok(all.includes(APPROVAL_SENTENCE));
   assert.match(all, /fresh unless it names a session/);
   assert.match(all, /\nskills: sync_notes \(Copy notes into the graph\)$/);
+});
+
+Deno.test("index: saved skills never squeeze the servers' lines; their line has its own budget", () => {
+  const servers: ServerSummary[] = [
+    {
+      name: "filesystem",
+      pyName: "filesystem",
+      status: "ready",
+      reason: "",
+      description: "paths relative to the workspace",
+      tools: Array.from({ length: 14 }, (_, i) => `file_tool_${i}`),
+    },
+    {
+      name: "memory",
+      pyName: "memory",
+      status: "ready",
+      reason: "",
+      description: "a knowledge graph kept in the workspace's memory.jsonl file",
+      tools: Array.from({ length: 9 }, (_, i) => `graph_tool_${i}`),
+    },
+  ];
+  const serverLines = (text: string) =>
+    text.split("\n").filter((line) => /^(filesystem|memory) /.test(line));
+  const without = executeCodeDescription(servers);
+  assert.match(without, /\nfilesystem \(paths relative to the workspace\): file_tool_0 /);
+  assert.match(
+    without,
+    /\nmemory \(a knowledge graph kept in the workspace's memory\.jsonl file\):/,
+  );
+  for (const count of [1, 3, 40]) {
+    const skills = Array.from({ length: count }, (_, i) => ({
+      name: `skill_number_${i}`,
+      summary: "Does a long and careful thing with the notes of the day",
+    }));
+    const text = executeCodeDescription(servers, { skills });
+    assert.deepEqual(serverLines(text), serverLines(without), `${count} skills`);
+    const line = text.split("\n").find((l) => l.startsWith("skills:")) ?? "";
+    assert.ok(line.length <= SKILLS_BUDGET_CHARS + 20, `${count} skills: ${line}`);
+    assert.match(line, /^skills: skill_number_0/);
+    if (count === 40) assert.match(line, /\(\+\d+ more\)$/);
+  }
+});
+
+Deno.test("index: a server's description is shown whole, however many servers share the index", () => {
+  const description = "paths are relative to the workspace folder; absolute paths are refused";
+  const servers: ServerSummary[] = Array.from({ length: 4 }, (_, i) => ({
+    name: `s${i}`,
+    pyName: `s${i}`,
+    status: "ready",
+    reason: "",
+    description,
+    tools: ["alpha", "beta", "gamma"],
+  }));
+  const text = executeCodeDescription(servers, { skills: [{ name: "k" }] });
+  for (let i = 0; i < 4; i++) assert.ok(text.includes(`\ns${i} (${description}):`), text);
 });

@@ -182,6 +182,23 @@ Deno.test({
         "for i in range(10):\n    try:\n        tools.test.echo(i=i)\n    except BaseException:\n        pass\n'swallowed'",
       );
       assert.equal(caught.error?.code, "TOOL_CALL_LIMIT", "a swallowed limit still fails the run");
+      // `except Exception` cannot swallow the limit and keep looping: the loop ends at the first
+      // refused call; the exception names the setting and carries the code.
+      const looped = await created.executor.execute(
+        "n = 0\ntry:\n    while True:\n        try:\n            tools.test.echo(i=n)\n" +
+          "        except Exception:\n            pass\n        n += 1\nexcept BaseException as e:\n" +
+          "    print(n, type(e).__name__, isinstance(e, Exception), e.code, e.server, e.tool)\n" +
+          "    print(e)",
+      );
+      assert.equal(looped.error?.code, "TOOL_CALL_LIMIT");
+      const [first, message] = looped.stdout.trim().split("\n");
+      assert.equal(
+        first,
+        "5 ToolCallLimitExceeded False TOOL_CALL_LIMIT test-server echo",
+        looped.stdout,
+      );
+      assert.match(message, /more than 5 tool calls \(sandbox\.max_tool_calls\)/);
+      assert.match(looped.error?.message ?? "", /sandbox\.max_tool_calls/);
     } finally {
       await created.executor.close();
     }

@@ -10,6 +10,7 @@ import { connectHttp, startHttpServer } from "../support/http.ts";
 import { descendantsMatching, waitForExit } from "../support/processes.ts";
 import { taskFlags } from "../scripts/task_flags.ts";
 import { root, startServer, writeConfig } from "../support/server.ts";
+import { testUpstream } from "../support/test_upstream.ts";
 import { waitFor } from "../support/wait.ts";
 
 const SLEEP = "import asyncio\nawait asyncio.sleep(60)";
@@ -166,6 +167,44 @@ Deno.test({
     } finally {
       await client.close().catch(() => {});
       await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "stdio: Ctrl-C (SIGINT to the whole process group) says nothing of lost upstreams",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const configPath = writeConfig({
+      servers: { a: testUpstream(), b: testUpstream() },
+      sandbox: { pool_size: 0 },
+    });
+    // setsid: the server leads its own process group, as a shell's foreground job does, so that
+    // the SIGINT reaches it and its upstreams at once (what a terminal's Ctrl-C does).
+    const child = new Deno.Command("setsid", {
+      args: [Deno.execPath(), "run", ...taskFlags("start"), "main.ts", "--config", configPath],
+      cwd: root,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let stderr = "";
+    const reading = (async () => {
+      for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+    })();
+    try {
+      await waitFor(() => /Serving MCP over stdio/.test(stderr), "the server to serve");
+      Deno.kill(-child.pid, "SIGINT");
+      const status = await child.status;
+      await reading;
+      assert.equal(status.code, 0, stderr);
+      assert.match(stderr, /Shutting down \(SIGINT\)/);
+      assert.match(stderr, /Closing 2 upstream servers\./);
+      assert.doesNotMatch(stderr, /disconnected|restarted on next use|unavailable/, stderr);
+    } finally {
+      await child.stdin.close().catch(() => {});
+      await Deno.remove(`${root}${configPath}`).catch(() => {});
     }
   },
 });

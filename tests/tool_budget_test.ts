@@ -113,3 +113,65 @@ Deno.test("tool list: bounds left out of the listed schemas are still enforced, 
     await server.close();
   }
 });
+
+/** The committed configuration copied into a temporary project, with `skills` saved in it. */
+async function project(skills: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "mcm-project-" });
+  await Deno.copyFile(`${root}mcp_servers.json`, `${dir}/mcp_servers.json`);
+  await Deno.mkdir(`${dir}/skills`);
+  for (const [name, code] of Object.entries(skills)) {
+    await Deno.writeTextFile(`${dir}/skills/${name}.py`, code);
+  }
+  return { dir, remove: () => Deno.remove(dir, { recursive: true }) };
+}
+
+async function describeProject(skills: Record<string, string>): Promise<string> {
+  const home = await project(skills);
+  // Empty: the committed default applies, `skills` next to the config file (the project's).
+  const server = await startServer({
+    configPath: `${home.dir}/mcp_servers.json`,
+    env: { ...NO_LLM, MCP_CODE_MODE_SKILLS: "", MCP_CODE_MODE_WORKSPACE: `${home.dir}/ws` },
+  });
+  try {
+    return describe((await server.client.listTools()).tools as Listed[], "execute_code");
+  } finally {
+    await server.close();
+    await home.remove();
+  }
+}
+
+Deno.test("tool list: a project's saved skills get their own line; the servers' lines stay whole", async () => {
+  const serverLines = (text: string) =>
+    text.split("\n").filter((l) => /^(filesystem|memory)/.test(l));
+  const plain = await describeProject({});
+  const withSkills = await describeProject({
+    sync_notes: '"""Copies the notes of the workspace into the memory graph."""\n\n' +
+      "def sync_notes():\n    return 0\n",
+    word_count: "def word_count(text):\n    return len(text.split())\n",
+  });
+  assert.match(withSkills, /\nfilesystem \(paths relative to the workspace\): read_text_file /);
+  assert.deepEqual(serverLines(withSkills), serverLines(plain));
+  assert.match(
+    withSkills,
+    /\nskills: sync_notes \(Copies the notes of the workspace into …\) word_count/,
+  );
+  assert.doesNotMatch(plain, /\nskills:/);
+});
+
+Deno.test("tool list: the committed config under test never uses the project's skills/ or workspace/", async () => {
+  const name = `budget_probe_${crypto.randomUUID().slice(0, 8)}`;
+  const server = await startServer({ configPath: `${root}mcp_servers.json`, env: NO_LLM });
+  try {
+    const saved = await server.client.callTool({
+      name: "save_skill",
+      arguments: { name, code: `def ${name}():\n    return 1\n` },
+    });
+    const text = JSON.stringify(saved.content);
+    assert.notEqual(saved.isError, true, text);
+    assert.match(text, /Saved skill budget_probe_\w+ \(\/[^)]*mcm-test-home-\w+\/skills\//);
+    assert.throws(() => Deno.statSync(`${root}skills/${name}.py`), "not in the project's skills/");
+  } finally {
+    await server.close();
+    await Deno.remove(`${root}skills/${name}.py`).catch(() => {});
+  }
+});

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 import { testUpstream } from "../support/test_upstream.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** Starts a server with the given upstreams and a pool of one, runs `fn`, always closes it. */
 async function withServer(
@@ -188,6 +189,108 @@ Deno.test({
         assert.match(server.stderr(), /Upstream "t".*the disk is on fire/);
       });
     });
+  },
+});
+
+Deno.test({
+  name: "a permission an upstream lacks is said to belong in servers.<name>.args",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "mcm-perm-" });
+    const file = `${dir}/out.txt`;
+    const advice = (server: string) =>
+      new RegExp(
+        `Requires write access to "${file}"; the upstream "${server}" was started without that ` +
+          `permission: add --allow-write=${file} \\(or a folder above it\\) to servers\\.${server}\\.args`,
+      );
+    try {
+      await withServer({
+        starts: testUpstream({}, ["--write-at-start", file]),
+        calls: testUpstream(),
+      }, async (server) => {
+        await t.step("one that fails at start: the log and Python's ToolError", async () => {
+          assert.match(server.stderr(), /Upstream "starts" is unavailable: /);
+          assert.match(server.stderr(), advice("starts"), server.stderr());
+          const r = await execute(
+            server,
+            "try:\n    tools.starts.anything()\nexcept ToolError as e:\n    error = str(e)\nerror",
+          );
+          assert.match(String(r.result), advice("starts"));
+          assert.doesNotMatch(server.stderr() + String(r.result), /run again with the/);
+        });
+
+        await t.step("one whose call needs it: the call's ToolError", async () => {
+          const r = await execute(
+            server,
+            `try:\n    tools.calls.write(path=${JSON.stringify(file)})\n` +
+              "except ToolError as e:\n    error = [e.code, str(e)]\nerror",
+          );
+          const [code, message] = r.result as [string, string];
+          assert.equal(code, "TOOL_ERROR", message);
+          assert.match(message, advice("calls"));
+          assert.doesNotMatch(message, /run again with the/);
+          assert.throws(() => Deno.statSync(file), "nothing was written");
+        });
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "an upstream command that is not found is named with servers.<name>.command",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const gone = `/nonexistent-${crypto.randomUUID()}`;
+    await withServer({
+      nope: { command: "deno-nope", args: ["run", "x.ts"] },
+      lost: { command: Deno.execPath(), args: ["run", "x.ts"], cwd: gone },
+    }, async (server) => {
+      assert.match(
+        server.stderr(),
+        /Upstream "nope" is unavailable: the command "deno-nope" was not found \(servers\.nope\.command\); install it, or give its full path\./,
+      );
+      assert.match(
+        server.stderr(),
+        new RegExp(
+          `Upstream "lost" is unavailable: its working folder ${gone} does not exist ` +
+            "\\(servers\\.lost\\.cwd\\)",
+        ),
+      );
+      assert.doesNotMatch(server.stderr(), /spawn \S+ ENOENT/);
+      const r = await execute(
+        server,
+        "try:\n    tools.nope.anything()\nexcept ToolError as e:\n    error = str(e)\nerror",
+      );
+      assert.match(String(r.result), /the command "deno-nope" was not found/);
+    });
+  },
+});
+
+Deno.test({
+  name: "an upstream ended by a stop signal is told on next use, not warned of at once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await withServer({ t: testUpstream() }, async (server) => {
+      const first = await execute(server, "tools.t.pid()");
+      Deno.kill(Number(first.result), "SIGTERM");
+      await waitFor(
+        () => /debug: Upstream "t" disconnected \(it was ended by SIGTERM\)/.test(server.stderr()),
+        "the host to see the upstream end",
+      );
+      const second = await execute(server, "tools.t.pid()");
+      assert.equal(second.ok, true, second.text);
+      assert.notEqual(second.result, first.result, "restarted");
+      assert.match(
+        server.stderr(),
+        /info: Upstream "t" is unavailable \(it was ended by SIGTERM\); reconnecting for a call\./,
+      );
+      assert.doesNotMatch(server.stderr(), /warn: Upstream "t" disconnected/);
+    }, { MCP_CODE_MODE_LOG: "debug" });
   },
 });
 

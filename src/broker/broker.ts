@@ -19,7 +19,9 @@ import {
 } from "../contracts.ts";
 import { needsApproval } from "../approval/classify.ts";
 import { undeclaredKeys } from "../approval/schema_keys.ts";
+import { invalidArgumentsMessage } from "./argument_errors.ts";
 import { assignIdentifiers } from "./names.ts";
+import { permissionAdvice } from "./permission_advice.ts";
 import { mapToolResult } from "./result_mapping.ts";
 import { allowed, matches } from "./tool_filter.ts";
 import { unavailableMessage } from "./upstream_errors.ts";
@@ -132,12 +134,24 @@ export class Broker implements ToolDispatcher {
       ((p: UpstreamProgress) => report({ server: ref.server, tool: ref.tool, ...p }));
     const outcome = await entry.upstream.call(entry.tool.name, args, options.signal, onProgress);
     if (before !== "ready" && entry.upstream.status === "ready") this.#rebuild();
-    if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message };
-    return mapToolResult(outcome.result, `${ref.server}.${ref.tool}`);
+    const mapped: ToolOutcome = outcome.ok
+      ? mapToolResult(outcome.result, `${ref.server}.${ref.tool}`)
+      : { ok: false, code: outcome.code, message: outcome.message };
+    // A stdio upstream's "run again with the --allow-x flag" is about its own args.
+    if (mapped.ok || !("command" in entry.upstream.config)) return mapped;
+    return { ...mapped, message: permissionAdvice(mapped.message, ref.server) };
   }
 
-  /** Closes every upstream (stdio children end). */
+  /** The host is shutting down: upstreams lost from now on are not reported as lost. */
+  stopping(): void {
+    for (const upstream of this.#upstreams) upstream.stopping();
+  }
+
+  /** Closes every upstream (stdio children end), in one line of the log. */
   async close(): Promise<void> {
+    this.stopping();
+    const open = this.#upstreams.filter((u) => u.status !== "closed").length;
+    if (open) log("info", `Closing ${open} upstream server${open === 1 ? "" : "s"}.`);
     await Promise.all(this.#upstreams.map((u) => u.close()));
   }
 
@@ -162,11 +176,15 @@ export class Broker implements ToolDispatcher {
     return {
       ok: false,
       code: "INVALID_ARGUMENTS",
-      message:
-        `Invalid arguments for ${label}: ${
-          result.errorMessage ?? "they do not match the schema"
-        }. ` +
-        `Expected ${entry.ref.py_name}${entry.stub.signature}; see help(${label}).`,
+      message: invalidArgumentsMessage(
+        {
+          label,
+          expected: `${entry.ref.py_name}${entry.stub.signature}`,
+          inputSchema: entry.tool.inputSchema,
+        },
+        args,
+        result.errorMessage,
+      ),
     };
   }
 

@@ -52,22 +52,32 @@ export function words(text: string): string[] {
     .filter((w) => w.length > 1 && !STOP_WORDS.has(w));
 }
 
-/** Ranks entries against `query`; an empty query lists them all in name order (deprecated last). */
+/**
+ * Ranks entries against `query`, the best `limit` (10 by default); an empty query lists them all
+ * in name order (deprecated last).
+ */
 export function searchTools(
   entries: readonly CatalogEntry[],
   query: string,
   options: SearchOptions = {},
 ): CatalogEntry[] {
+  return rankTools(entries, query, options.server).slice(0, options.limit ?? 10);
+}
+
+/** Every entry that matches `query` (of `server` only, when given), best first. */
+export function rankTools(
+  entries: readonly CatalogEntry[],
+  query: string,
+  server?: string,
+): CatalogEntry[] {
   const pool = entries.filter((e) =>
-    !options.server || e.ref.server === options.server || e.ref.py_server === options.server
+    !server || e.ref.server === server || e.ref.py_server === server
   );
-  const limit = options.limit ?? 10;
   const terms = [...new Set(words(query))];
   if (!terms.length) {
     return [...pool].sort((a, b) =>
       Number(isDeprecated(a)) - Number(isDeprecated(b)) || byName(a, b)
-    )
-      .slice(0, limit);
+    );
   }
   const docs = pool.map((entry) => ({
     entry,
@@ -102,7 +112,6 @@ export function searchTools(
     .sort((a, b) =>
       Number(a.deprecated) - Number(b.deprecated) || b.score - a.score || byName(a.entry, b.entry)
     )
-    .slice(0, limit)
     .map((s) => s.entry);
 }
 

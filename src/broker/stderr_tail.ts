@@ -1,7 +1,9 @@
 /**
  * The last lines an upstream wrote to stderr, kept within a bound (lines and characters), colour
- * codes removed: when a server fails to start or dies, its own words say why.
+ * codes removed: when a server fails to start or dies, its own words say why. The last line that
+ * reports a missing Deno permission is kept even when a stack trace pushes it out of the tail.
  */
+import { isPermissionError } from "./permission_advice.ts";
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
@@ -11,6 +13,8 @@ export class StderrTail {
   readonly maxLines: number;
   readonly maxLineChars: number;
   #lines: string[] = [];
+  /** The last permission error, kept apart from the tail. */
+  #permission = "";
   #partial = "";
   #decoder = new TextDecoder();
 
@@ -37,10 +41,13 @@ export class StderrTail {
 
   /** The kept lines joined for a message (`""` when there are none). */
   text(): string {
-    return this.lines().join(" | ");
+    const lines = this.lines();
+    const kept = this.#permission && !lines.includes(this.#permission);
+    return (kept ? [this.#permission, "…", ...lines] : lines).join(" | ");
   }
 
   #keep(line: string): void {
+    if (isPermissionError(line)) this.#permission = this.#cut(line);
     this.#lines.push(this.#cut(line));
     if (this.#lines.length > this.maxLines) this.#lines.shift();
   }

@@ -3,7 +3,7 @@
  * {@link StdioUpstreamTransport}) or HTTP (Streamable HTTP with SSE fallback), connected and
  * listed within the SDK's request timeout, calls with a timeout and cancellation, results capped
  * at `max_result_bytes`, and a restart on next use after the connection is lost. Why it failed is
- * told with the server's own last stderr lines.
+ * told with the server's own last stderr lines (a missing Deno permission: where its flag goes).
  */
 import type { ServerConfig } from "../config.ts";
 import { log } from "../log.ts";
@@ -17,10 +17,12 @@ import {
   type Tool,
 } from "../mcp_sdk.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
-import { StdioUpstreamTransport } from "./stdio_client_transport.ts";
+import { permissionAdvice } from "./permission_advice.ts";
+import { type ExitStatus, StdioUpstreamTransport } from "./stdio_client_transport.ts";
 import {
   classifyCallError,
   resultTooLargeMessage,
+  spawnFailure,
   unavailableMessage,
   type UpstreamFailureCode,
 } from "./upstream_errors.ts";
@@ -49,6 +51,7 @@ export class Upstream {
   #client: Client | null = null;
   #stdio: StdioUpstreamTransport | null = null;
   #connecting: Promise<boolean> | null = null;
+  #stopping = false;
 
   constructor(name: string, config: ServerConfig) {
     this.name = name;
@@ -78,7 +81,8 @@ export class Upstream {
   ): Promise<UpstreamCall> {
     if (this.status === "closed") return this.#unavailable("the server is shutting down");
     if (this.status !== "ready" || !this.#client) {
-      log("info", `Upstream "${this.name}" is ${this.status}; reconnecting for a call.`);
+      const why = this.reason ? ` (${this.reason})` : "";
+      log("info", `Upstream "${this.name}" is ${this.status}${why}; reconnecting for a call.`);
       if (!(await this.connect())) return this.#unavailable(this.reason);
     }
     const client = this.#client!;
@@ -141,15 +145,32 @@ export class Upstream {
     }
   }
 
-  /** Marks a ready upstream as lost, with the process's own account of why when it has one. */
+  /**
+   * Marks a ready upstream as lost, with the process's own account of why when it has one. Said
+   * at once, unless the host is stopping or a stop signal ended it: a terminal's Ctrl-C (or a
+   * service manager's SIGTERM) reaches the upstreams too, often before the host hears it, so such
+   * a loss is told on next use, not during a shutdown.
+   */
   #lost(message: string): void {
     this.status = "unavailable";
     this.reason = this.#explain(new Error(message), "");
-    log("warn", `Upstream "${this.name}" disconnected (${this.reason}); restarted on next use.`);
+    const quiet = this.#stopping || endedByStopSignal(this.#stdio?.exit);
+    log(
+      quiet ? "debug" : "warn",
+      `Upstream "${this.name}" disconnected (${this.reason}); restarted on next use.`,
+    );
+  }
+
+  /** The host is shutting down: a loss from now on is not reported. */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   /** A reason for humans: how a stdio process ended and its last stderr lines, else `error`. */
   #explain(error: unknown, when: string): string {
+    const config = this.config;
+    const spawn = "command" in config && spawnFailure(error, this.name, config, exists);
+    if (spawn) return spawn;
     let reason = error instanceof Error ? error.message : String(error);
     const denied = /Requires net access to "([^"]+)"/.exec(reason);
     if (denied) {
@@ -163,7 +184,8 @@ export class Upstream {
         : `it exited with code ${exit.code}${when ? ` ${when}` : ""}`;
     }
     const tail = this.#stdio?.stderr.text();
-    return tail ? `${reason}: ${tail}` : reason;
+    const told = tail ? `${reason}: ${tail}` : reason;
+    return this.#stdio ? permissionAdvice(told, this.name) : told;
   }
 
   #unavailable(reason: string): UpstreamCall {
@@ -256,4 +278,20 @@ export class Upstream {
       throw error;
     }
   }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ended by SIGINT, SIGTERM or SIGHUP, or exited with the code a shell gives for them. */
+function endedByStopSignal(exit: ExitStatus | null | undefined): boolean {
+  if (!exit) return false;
+  return ["SIGINT", "SIGTERM", "SIGHUP"].includes(exit.signal ?? "") ||
+    [129, 130, 143].includes(exit.code ?? -1);
 }

@@ -98,3 +98,31 @@ function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }
+
+/**
+ * Why a stdio upstream's process could not be started, in the configuration's words (`spawn x
+ * ENOENT` is a command not found, or a `cwd` that does not exist); undefined for other errors.
+ */
+export function spawnFailure(
+  error: unknown,
+  server: string,
+  config: { command: string; cwd?: string },
+  exists: (path: string) => boolean,
+): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const syscall = String((error as { syscall?: unknown } | null)?.syscall ?? "");
+  if (!syscall.startsWith("spawn")) return undefined;
+  if (config.cwd && !exists(config.cwd)) {
+    return `its working folder ${config.cwd} does not exist (servers.${server}.cwd); create it ` +
+      "or fix the setting";
+  }
+  if (code === "ENOENT") {
+    return `the command "${config.command}" was not found (servers.${server}.command); install ` +
+      "it, or give its full path";
+  }
+  if (code === "EACCES") {
+    return `the command "${config.command}" may not be run (servers.${server}.command): it is ` +
+      "not executable";
+  }
+  return undefined;
+}

@@ -1,8 +1,9 @@
 /**
  * What the model sees about the tools without asking: the `execute_code` description (how to call
  * tools plus a compact index of server and tool names, capped so it stays small however many tools
- * exist; a server's description, which says how its paths work, when there is room), and the
- * rendering of `search_tools` results at three levels of detail.
+ * exist; each listed server's description, which says how its paths work, whole; saved skills in a
+ * line of their own budget, so they never squeeze the servers), and the rendering of
+ * `search_tools` results at three levels of detail.
  */
 import type { ToolRef } from "../contracts.ts";
 import type { Tool } from "../mcp_sdk.ts";
@@ -37,7 +38,7 @@ export interface DescriptionOptions {
   approvals?: boolean;
   /** `execute_code` takes `session`: says that state is kept under it. */
   sessions?: boolean;
-  /** Saved skills, one more index line in the same budget as the tools. */
+  /** Saved skills: one more index line, in its own budget ({@link SKILLS_BUDGET_CHARS}). */
   skills?: readonly { name: string; summary?: string }[];
 }
 
@@ -55,13 +56,16 @@ export const APPROVAL_SENTENCE =
   " Tools marked needs approval may be refused (ToolError APPROVAL_DENIED).";
 
 /**
- * Characters of the index (server lines and the skills line) kept in the description; names are
- * separated by spaces (cheaper than commas) and run 3 to 5 characters a token.
+ * Characters of the server lines kept in the description; names are separated by spaces (cheaper
+ * than commas) and run 3 to 5 characters a token. A server's description is shown whole (it says
+ * how the server's paths work); its tools fill what is left of its share.
  */
 export const INDEX_BUDGET_CHARS = 260;
+/** Characters of the skills line (≈ 25 tokens), apart from the servers' budget. */
+export const SKILLS_BUDGET_CHARS = 100;
 const MIN_SHARE = 60;
-/** Most characters of a server's description shown in the index. */
-const DESCRIPTION_CHARS = 60;
+/** Most characters of a server's description shown (a bound for a runaway text, not a share). */
+const DESCRIPTION_CHARS = 160;
 
 /** The `execute_code` description: what it does, how to call tools, and the tool index. */
 export function executeCodeDescription(
@@ -76,33 +80,38 @@ export function executeCodeDescription(
     ...s,
     tools: s.tools.filter((t) => !options.hidden?.has(`${s.pyName}.${t}`)),
   }));
-  // Every listed server (and the skills) gets a fair share, so none disappears behind another;
-  // what a short line leaves over goes to the others.
-  const slots = Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)) - (skills.length ? 1 : 0);
-  const listed = index.slice(0, Math.max(1, slots));
-  const skillItems = skills.map((k) =>
-    k.summary ? `${k.name} (${truncate(k.summary, 40)})` : k.name
-  );
-  const room = Math.floor(INDEX_BUDGET_CHARS / (listed.length + (skills.length ? 1 : 0)) / 3);
+  // Every listed server gets a fair share, so none disappears behind another; what a short line
+  // leaves over goes to the others.
+  const listed = index.slice(0, Math.max(1, Math.floor(INDEX_BUDGET_CHARS / MIN_SHARE)));
   const heads = listed.map((server) =>
     server.status !== "ready" && !server.tools.length
       ? { head: `${server.pyName}: unavailable (${truncate(server.reason, 40)})`, items: [] }
-      : { head: `${server.pyName}${about(server.description, room)}:`, items: server.tools }
+      : { head: `${server.pyName}${about(server.description)}:`, items: server.tools }
   );
-  if (skills.length) heads.push({ head: "skills:", items: skillItems });
-  const shares = fairShares(heads.map((h) => fill(h.head, h.items, Infinity).line.length));
-  const lines: string[] = [];
-  heads.forEach((h, i) => lines.push(fill(h.head, h.items, shares[i]).line));
+  const needs = heads.map((h) => fill(h.head, h.items, Infinity).line.length);
+  const shares = fairShares(needs, INDEX_BUDGET_CHARS);
+  const lines = heads.map((h, i) => fill(h.head, h.items, shares[i]).line);
+  if (skills.length) lines.push(skillsLine(skills));
   // "(+N more)" on a line says that search_tools knows more; servers left out are counted here.
   const more = index.length - listed.length;
   const tail = more ? [`…and ${more} more servers: search_tools`] : [];
   return `${prose}${howto}\n${[...lines, ...tail].join("\n")}`;
 }
 
-/** Splits the index budget: lines that need less than an equal share keep what they need. */
-function fairShares(needs: readonly number[]): number[] {
+/** `skills: name (summary) …`, within {@link SKILLS_BUDGET_CHARS} (summaries go first). */
+function skillsLine(skills: readonly { name: string; summary?: string }[]): string {
+  const described = skills.map((k) =>
+    k.summary ? `${k.name} (${truncate(k.summary, 40)})` : k.name
+  );
+  const full = fill("skills:", described, SKILLS_BUDGET_CHARS);
+  if (!full.rest) return full.line;
+  return fill("skills:", skills.map((k) => k.name), SKILLS_BUDGET_CHARS).line;
+}
+
+/** Splits `budget`: lines that need less than an equal share keep what they need. */
+function fairShares(needs: readonly number[], budget: number): number[] {
   const shares = needs.map(() => 0);
-  let left = INDEX_BUDGET_CHARS;
+  let left = budget;
   let open = needs.map((_, i) => i);
   while (open.length) {
     const equal = Math.floor(left / open.length);
@@ -188,6 +197,26 @@ export function renderResults(entries: readonly IndexedTool[], detail: Detail): 
   return blocks.join(detail === "full" ? "\n\n" : "\n");
 }
 
+/**
+ * The last line of an answer cut at its limit: how many matches were left out, per server (in
+ * ranking order), and how to get them; undefined when nothing was left out.
+ */
+export function moreLine(
+  left: readonly IndexedTool[],
+  matched: number,
+  maxLimit: number,
+): string | undefined {
+  if (!left.length) return undefined;
+  const counts = new Map<string, number>();
+  for (const entry of left) {
+    counts.set(entry.ref.py_server, (counts.get(entry.ref.py_server) ?? 0) + 1);
+  }
+  const servers = [...counts].map(([server, n]) => `${server} ${n}`).join(", ");
+  const narrow = counts.size > 1 ? "server= one of them" : "a narrower query";
+  return `(${left.length} more not shown: ${servers}; pass limit=${Math.min(matched, maxLimit)} ` +
+    `(up to ${maxLimit}) or ${narrow}.)`;
+}
+
 /** The return shape at least two tools of the group share, the most common one (not `Any`). */
 function commonReturn(group: readonly IndexedTool[]): string | undefined {
   const counts = new Map<string, number>();
@@ -206,11 +235,10 @@ export function deprecatedTools(entries: readonly IndexedTool[]): Set<string> {
   );
 }
 
-/** The server's description (how its paths work, say), cut to its share of the index. */
-function about(description: string | undefined, share: number): string {
-  const room = Math.min(DESCRIPTION_CHARS, share);
+/** The server's description (how its paths work, say), whole (up to a bound for runaway text). */
+function about(description: string | undefined): string {
   const text = description?.trim().replace(/\s+/g, " ");
-  return text && room >= 20 ? ` (${truncate(text, room)})` : "";
+  return text ? ` (${truncate(text, DESCRIPTION_CHARS)})` : "";
 }
 
 function truncate(text: string, max: number): string {

@@ -24,6 +24,11 @@ export interface ServeHttpOptions {
    * none on a loopback address means no auth.
    */
   token?: string;
+  /**
+   * Settles when `createServer` can be called (the port is bound first, the upstreams started
+   * after): requests wait for it; a rejection answers them 500.
+   */
+  ready?: Promise<unknown>;
 }
 
 /** A running HTTP server. */
@@ -62,8 +67,14 @@ export async function serveHttp(
   };
   const bound = await listen(
     config,
-    (request, client) =>
-      handle(request, { ...options, tokens, policy, sessions, client, refused }).catch(failed),
+    async (request, client) => {
+      try {
+        await options.ready;
+        return await handle(request, { ...options, tokens, policy, sessions, client, refused });
+      } catch (error) {
+        return failed(error);
+      }
+    },
     failed,
   );
   if (!bound.ok) {

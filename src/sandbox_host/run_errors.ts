@@ -49,8 +49,8 @@ export function memoryMessage(config: SandboxConfig): string {
 
 /** TOOL_CALL_LIMIT: the run asked for more tool calls than allowed. */
 export function toolCallLimitMessage(maxToolCalls: number): string {
-  return `This run made more than ${maxToolCalls} tool calls; ` +
-    "batch the work into fewer calls or split it across runs.";
+  return `This run made more than ${maxToolCalls} tool calls (sandbox.max_tool_calls); ` +
+    "batch the work into fewer calls, split it across runs, or raise sandbox.max_tool_calls.";
 }
 
 /** PROTOCOL_VIOLATION: the child broke the relay protocol. */

@@ -10,10 +10,11 @@ import { type ExecResult, ExecResultSchema } from "../contracts.ts";
 import { type AgentConfig, llmConfigured } from "../agent/agent_config.ts";
 import type { ApprovalConfig } from "../approval/approval_config.ts";
 import type { Broker } from "../broker/broker.ts";
-import { searchTools } from "../broker/search.ts";
+import { rankTools } from "../broker/search.ts";
 import {
   deprecatedTools,
   executeCodeDescription,
+  moreLine,
   renderResults,
 } from "../formatting/tool_index.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
@@ -58,6 +59,9 @@ export interface ServerOptions {
   client?: SessionClient;
 }
 
+/** The largest `limit` of one `search_tools` answer. */
+const MAX_SEARCH_LIMIT = 100;
+
 /** Arguments of `execute_code`. */
 interface ExecuteInput {
   code: string;
@@ -100,7 +104,7 @@ export function createServer(options: ServerOptions): McpServer {
     query: z.string().max(500),
     server: z.string().max(200).optional(),
     detail: z.enum(["names", "signatures", "full"]).optional(),
-    limit: z.number().int().min(1).max(100).optional(),
+    limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
   });
   const broker = options.broker;
   const describe = (skills: SkillSummary[]) =>
@@ -188,7 +192,8 @@ export function createServer(options: ServerOptions): McpServer {
     const { query, server: only, detail, limit } = checked.data;
     await options.skills?.refresh();
     const entries = broker?.entries ?? [];
-    const found = searchTools(entries, query, { server: only, limit: limit ?? 10 });
+    const matched = rankTools(entries, query, only);
+    const found = matched.slice(0, limit ?? 10);
     const results = found.map((e) => ({
       server: e.ref.server,
       tool: e.ref.tool,
@@ -196,7 +201,10 @@ export function createServer(options: ServerOptions): McpServer {
       signature: `${e.ref.py_name}${e.stub.signature}`,
     }));
     const skills = only ? undefined : options.skills && skillMatches(options.skills, query, limit);
-    const tools = found.length || !skills ? renderResults(found, detail ?? "signatures") : "";
+    const more = moreLine(matched.slice(found.length), matched.length, MAX_SEARCH_LIMIT);
+    const tools = found.length || !skills
+      ? [renderResults(found, detail ?? "signatures"), more].filter(Boolean).join("\n")
+      : "";
     return {
       content: [{ type: "text", text: [skills?.text, tools].filter(Boolean).join("\n") }],
       structuredContent: {
