@@ -171,7 +171,8 @@ async function run(request: Request): Promise<number> {
     command: Deno.execPath(),
     args: ["run", ...taskFlags("start"), "main.ts", ...config],
     cwd: root,
-    env: Deno.env.toObject(),
+    // Deno colours its own lines (downloads) even into a pipe; escaped, colours would be noise.
+    env: { NO_COLOR: "1", ...Deno.env.toObject() },
     stderr: request.quiet ? "ignore" : "pipe",
   });
   passOnEscaped(transport.stderr);
