@@ -7,17 +7,20 @@
  */
 import assert from "node:assert/strict";
 import { root, startServer, writeConfig } from "../support/server.ts";
+import { startFakeLlm } from "../support/fake_llm.ts";
+import { commandLine, descendants } from "../support/processes.ts";
 import { testUpstream } from "../support/test_upstream.ts";
+import { waitFor } from "../support/wait.ts";
 
 // deno-lint-ignore no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /** Runs `deno task debug ARGS` in `cwd` with stdin and stdout piped. */
-async function debug(args: string[], cwd = root) {
+async function debug(args: string[], cwd = root, env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "debug", ...args],
     cwd,
-    env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", NO_COLOR: "1" },
+    env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -147,6 +150,71 @@ Deno.test("tool descriptions are cut at a word boundary with an ellipsis", async
     }
   } finally {
     await server.close();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(`${root}${config}`);
+  }
+});
+
+Deno.test("a run_agent task: each iteration and the answer printed, exit 0; a failed run exits 1", async () => {
+  const llm = startFakeLlm();
+  const config = writeConfig({
+    sandbox: { pool_size: 1 },
+    agent: { max_iterations: 1, timeout_ms: 20_000, max_retries: 0 },
+  });
+  const env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: llm.baseURL };
+  try {
+    llm.script({ content: "```python\nprint('\\x1b]0;title\\x07')\n'\\x9b' + 'done'\n```" });
+    const ok = await debug(["--quiet", "--config", config, "Say done"], root, env);
+    assert.match(ok.stdout, /── run_agent: Say done/);
+    assert.match(ok.stdout, /── iteration 1/);
+    assert.match(ok.stdout, /stdout:\n\\x1b\]0;title\\x07/);
+    assert.match(ok.stdout, /── answer[^]*"\\x9bdone"/);
+    assert.equal(RAW_CONTROL.exec(ok.stdout), null, ok.stdout);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    llm.script({ content: "```python\n1/0\n```" });
+    const failed = await debug(["--quiet", "--config", config, "Divide"], root, env);
+    assert.match(failed.stdout, /── failed/);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  } finally {
+    await llm.close();
+    await Deno.remove(`${root}${config}`);
+  }
+});
+
+Deno.test("SIGINT to the debug client alone reaches the server too: interrupted, exit 130", async () => {
+  const dir = await programFolder("while True:\n    pass\n");
+  const config = writeConfig({ sandbox: { pool_size: 1 } });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "debug", "--quiet", "--config", config, "--code", `${dir}/program.py`],
+    cwd: root,
+    env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stdout = "";
+  const read = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) stdout += chunk;
+  })();
+  const stderr = new Response(child.stderr).text();
+  try {
+    await waitFor(() => stdout.includes("── execute_code"), "the run to start");
+    const clients = [];
+    for (const pid of await descendants(child.pid)) {
+      if ((await commandLine(pid)).includes("debug_executor.ts")) clients.push(pid);
+    }
+    assert.equal(clients.length, 1);
+    Deno.kill(clients[0], "SIGINT");
+    const status = await child.status;
+    await read;
+    assert.match(stdout, /interrupted \(Ctrl-C\)/);
+    assert.match(stdout, /→ error in .*\nSHUTTING_DOWN: /, "the server answered the stopped run");
+    assert.equal(status.code, 130, stdout + (await stderr));
+  } finally {
+    try {
+      child.kill();
+    } catch { /* ended */ }
+    await stderr;
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(`${root}${config}`);
   }
