@@ -19,6 +19,7 @@ import {
   type ShownResult,
   writeRaw,
 } from "./debug_print.ts";
+import { Interrupt, INTERRUPTED } from "./debug_interrupt.ts";
 import { taskFlags } from "./task_flags.ts";
 
 const USAGE = `Usage:
@@ -35,10 +36,7 @@ shown escaped (\\x1b, \\r, \\x9b, \\u202e); newlines and tabs are kept.
 `;
 
 /** The exit codes (also in USAGE and the README). */
-const EXIT = { ok: 0, failed: 1, usage: 2, server: 3, interrupted: 130 } as const;
-
-/** How long Ctrl-C waits for the server to answer the run it stops. */
-const INTERRUPT_GRACE_MS = 10_000;
+const EXIT = { ok: 0, failed: 1, usage: 2, server: 3, interrupted: INTERRUPTED } as const;
 
 /** How long a run the server stopped waits to learn whether Ctrl-C stopped it. */
 const SIGNAL_LAG_MS = 1000;
@@ -99,54 +97,6 @@ async function readRequest(args: string[]): Promise<Request | number> {
   return request;
 }
 
-/**
- * Ctrl-C: the first stops the run (the server, which a terminal's Ctrl-C reaches too, answers it
- * with what it has), a second quits at once.
- */
-class Interrupt {
-  pressed = false;
-  /** Set once the run has its answer: a later Ctrl-C has nothing left to wait for. */
-  settled = false;
-  #press = Promise.withResolvers<void>();
-  #quit = Promise.withResolvers<number>();
-  /** Resolves with the exit code when the client must stop waiting. */
-  readonly forced = this.#quit.promise;
-
-  constructor(serverPid: () => number | null) {
-    Deno.addSignalListener("SIGINT", () => {
-      if (this.pressed) {
-        say("\n── interrupted (Ctrl-C) again: quitting without the server's answer.");
-        this.#quit.resolve(EXIT.interrupted);
-        return;
-      }
-      this.pressed = true;
-      this.#press.resolve();
-      if (!this.settled) {
-        say("\n── interrupted (Ctrl-C): stopping the run (Ctrl-C again to quit now).");
-      }
-      const pid = serverPid();
-      if (pid) { // a terminal's Ctrl-C reaches the server too; a `kill -INT` of ours does not
-        try {
-          Deno.kill(pid, "SIGINT");
-        } catch { /* already gone */ }
-      }
-      setTimeout(() => this.#quit.resolve(EXIT.interrupted), INTERRUPT_GRACE_MS);
-    });
-  }
-
-  /**
-   * True when Ctrl-C was pressed, waiting up to `ms` for it: the server, stopped by the same
-   * Ctrl-C, may answer before this process has run its own signal listener.
-   */
-  async happened(ms: number): Promise<boolean> {
-    if (this.pressed) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.#press.promise, new Promise((r) => timer = setTimeout(r, ms))]);
-    clearTimeout(timer);
-    return this.pressed;
-  }
-}
-
 /** Answers an approval question: --approve, else the person at the terminal, else no. */
 function answerer(approve: boolean, questions: TerminalQuestions) {
   return (message: string, signal: AbortSignal): Promise<Answer> | Answer => {
@@ -187,18 +137,23 @@ async function run(request: Request): Promise<number> {
     (r, extra) => answer(r.params.message, extra.signal),
   );
   const interrupt = new Interrupt(() => transport.pid);
-  const work = talk(client, transport, request, clock).catch((error) => {
-    if (!interrupt.pressed) {
-      console.error(terminalText(`The server stopped answering: ${(error as Error).message}.`));
-    }
-    return EXIT.server;
-  });
-  const code = await Promise.race([work, interrupt.forced]);
+  const work = talk(client, transport, request, clock).then(
+    (code) => ({ code, problem: "" }),
+    (error) => ({
+      code: EXIT.server,
+      problem: error instanceof StartFailure
+        ? error.message
+        : `The server stopped answering: ${errorText(error)}.`,
+    }),
+  );
+  const forced = interrupt.forced.then((code) => ({ code, problem: "" }));
+  const { code, problem } = await Promise.race([work, forced]);
   interrupt.settled = true;
   if (code === EXIT.server ? await interrupt.happened(SIGNAL_LAG_MS) : interrupt.pressed) {
     say("── interrupted (Ctrl-C): the run was stopped; what it did is printed above.");
     return EXIT.interrupted;
   }
+  if (problem) console.error(terminalText(problem));
   await client.close().catch(() => {});
   return code;
 }
@@ -214,11 +169,10 @@ async function talk(
   try {
     await client.connect(transport);
   } catch (error) {
-    console.error(terminalText(
-      `The server did not start (${(error as Error).message}); its own message is above` +
+    throw new StartFailure(
+      `The server did not start (${errorText(error)}); its own message is above` +
         `${request.quiet ? " (run without --quiet to see it)" : ""}.`,
-    ));
-    return EXIT.server;
+    );
   }
   section(`connected in ${Math.round(performance.now() - started)} ms`);
   const { tools } = await client.listTools();
@@ -280,6 +234,13 @@ function passOnEscaped(stream: StdioClientTransport["stderr"]): void {
     const bytes = encoder.encode(terminalText(decoder.decode(chunk, { stream: true })));
     for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
   });
+}
+
+/** The server could not be connected to. */
+class StartFailure extends Error {}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 if (import.meta.main) {

@@ -219,3 +219,17 @@ Deno.test("SIGINT to the debug client alone reaches the server too: interrupted,
     await Deno.remove(`${root}${config}`);
   }
 });
+
+Deno.test("a server that cannot start: its own message, one line of ours, exit code 3", async () => {
+  const dir = await programFolder("1\n");
+  await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ servers: { x: 5 } }));
+  try {
+    const out = await debug(["--config", "bad.json", "--code", "program.py"], dir);
+    assert.match(out.stderr, /Config file .*bad\.json is invalid/);
+    assert.match(out.stderr, /The server did not start \(.*\); its own message is above\.\n/);
+    assert.doesNotMatch(out.stderr, /\n\s+at [\w.]+ \(|Uncaught/);
+    assert.equal(out.code, 3, out.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
