@@ -29,10 +29,12 @@ Options:
   --config PATH   the server's configuration (default: the project's mcp_servers.json)
   --quiet         do not print the server's stderr
   --approve       approve every tool call that asks for approval (default: ask on the terminal)
-FILE and PATH are relative to the current folder. Exit codes: 0 the run succeeded, 1 it failed,
-2 bad usage (a flag, a missing file), 3 the server did not start, stopped answering or shut
-down during the run, 130 interrupted (Ctrl-C). Control characters from the program, the servers or the network are
-shown escaped (\\x1b, \\r, \\x9b, \\u202e); newlines and tabs are kept.
+FILE and PATH are relative to the current folder.
+Exit codes: 0 the run succeeded; 1 it failed (an error result, or run_agent is not offered);
+  2 bad usage (an unknown flag, a missing file); 3 the server did not start, stopped answering
+  or shut down during the run; 130 interrupted (Ctrl-C).
+What the program, the servers or the network control is shown with its control characters
+escaped (\\x1b, \\r, \\x9b, \\u202e); newlines and tabs are kept.
 `;
 
 /** The exit codes (also in USAGE and the README). */
