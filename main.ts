@@ -61,6 +61,12 @@ interface Runtime {
   skills: SkillStore;
 }
 
+/** Said once when `deno task start` runs at a terminal, where no MCP client is talking. */
+const TERMINAL_NOTICE = "stdin is a terminal: this server speaks MCP (JSON-RPC) on stdin/stdout " +
+  "and waits for an MCP client to start it; what is typed here is read as MCP messages. To try " +
+  "it by hand run deno task debug --code examples/report.py (a client that starts the server " +
+  'itself), or connect the MCP Inspector (README, "MCP Inspector CLI"). Ctrl-C stops it.';
+
 /** How long shutdown waits for in-flight tool calls to be answered. */
 const SHUTDOWN_GRACE_MS = 5000;
 /** How long the shutdown waits for the audit log's last lines. */
@@ -253,6 +259,7 @@ async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
     `Serving MCP over stdio (config ${runtime.configPath}, pool of ` +
       `${runtime.config.sandbox.pool_size}).`,
   );
+  if (Deno.stdin.isTerminal()) log("info", TERMINAL_NOTICE);
   return "serving"; // until stdin ends or a signal arrives
 }
 
