@@ -4,7 +4,7 @@
  * client, so Ctrl-C and a withdrawn question still reach it); the time questions wait for the
  * person is measured, so a run's duration can be shown without it.
  */
-import { terminalLine } from "../src/formatting/terminal_text.ts";
+import { terminalLine, terminalText } from "../src/formatting/terminal_text.ts";
 
 /** What the client sends back for one question (the `elicitation/create` result). */
 export type Answer =
@@ -139,7 +139,7 @@ export class TerminalQuestions {
   async #askNow(message: string, signal: AbortSignal): Promise<Answer> {
     const { write } = this.#options;
     if (signal.aborted) return { action: "cancel" };
-    write(`\n? ${terminalLine(message)}\n`);
+    write(`\n? ${terminalText(message)}\n`);
     while (true) {
       write(PROMPT);
       const line = await this.#lines.next(signal);

@@ -93,7 +93,7 @@ Deno.test("a withdrawn question returns null and its late line does not answer t
   assert.equal(await next, "n");
 });
 
-Deno.test("questions are asked one at a time, escaped on one line, re-asked on no choice", async () => {
+Deno.test("questions are asked one at a time, escaped (line breaks kept), re-asked on no choice", async () => {
   const input = source();
   let shown = "";
   const clock = new WaitClock();
@@ -112,7 +112,7 @@ Deno.test("questions are asked one at a time, escaped on one line, re-asked on n
     content: { approve: true, scope: "execution" },
   });
   assert.match(shown, /"what" is not one of the choices/);
-  assert.match(shown, /\? Call \\x1b\]0;title\\x07 with\\nnewline\?\n/);
+  assert.match(shown, /\? Call \\x1b\]0;title\\x07 with\nnewline\?\n/);
   const answered = shown.indexOf("approved for the rest of this run");
   assert.ok(answered > 0, shown);
   assert.equal(shown.slice(0, answered).split(PROMPT).length - 1, 2, "asked again");
