@@ -207,7 +207,7 @@ async function serveOverHttp(
   ready.catch(() => {}); // answered per request
   const served = await serveHttp({
     config: http,
-    createServer: () => runtime!.newServer(),
+    createServer: (principal) => runtime!.newServer(principal),
     token: token(),
     ready,
   });

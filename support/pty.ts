@@ -30,7 +30,7 @@ export function startPty(
   options: { cwd: string; env?: Record<string, string> },
 ): PtyRun {
   const child = new Deno.Command("script", {
-    args: ["-qec", args.map(shellQuote).join(" "), "/dev/null"],
+    args: ["-qec", ["env", "-u", "INIT_CWD", ...args].map(shellQuote).join(" "), "/dev/null"],
     cwd: options.cwd,
     env: { TERM: "xterm-256color", ...options.env },
     stdin: "piped",

@@ -88,7 +88,7 @@ Deno.test("quick start: deno task debug --code examples/report.py works with the
     const text = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, stderr);
-    assert.match(text, /→ ok in [\d.]+ ms, 4 tool call\(s\)/);
+    assert.match(text, /→ ok in [\d.]+ m?s, 4 tool call\(s\)/);
     // The committed config asks before destructive calls: write_file was asked about, and only it.
     assert.equal(text.match(/approved \(--approve\)/g)?.length, 1, text);
     assert.match(text, /\? .*"write_file" of the server "filesystem"/);

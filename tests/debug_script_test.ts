@@ -15,10 +15,13 @@ import { waitFor } from "../support/wait.ts";
 // deno-lint-ignore no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
-/** Runs `deno task debug ARGS` in `cwd` with stdin and stdout piped. */
+/**
+ * Runs `deno task debug ARGS` in `cwd` with stdin and stdout piped, as from a shell: without the
+ * `INIT_CWD` that the `deno task test` running this suite set (a task keeps one it inherits).
+ */
 async function debug(args: string[], cwd = root, env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "debug", ...args],
+  const out = await new Deno.Command("env", {
+    args: ["-u", "INIT_CWD", Deno.execPath(), "task", "debug", ...args],
     cwd,
     env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", NO_COLOR: "1", ...env },
     stdin: "null",
