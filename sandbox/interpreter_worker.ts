@@ -1,7 +1,7 @@
 /**
  * The entry of an interpreter's Worker in worker isolation (`isolates.ts`), bundled by the host
  * into one JavaScript module. Its first message brings the `init` (with this interpreter's nonce),
- * the shared snapshot, the compiled wasm module and the standard library; it then serves one
+ * its own copy of the snapshot, the compiled wasm module and the standard library; it then serves one
  * interpreter (`interpreter.ts`) on the process's stdin and stdout, asks the main thread to keep
  * its deadline, and reports its end before it stops.
  *
