@@ -45,6 +45,7 @@ export interface IsolateStart {
 export type IsolateMessage =
   | { type: "arm"; ms: number }
   | { type: "pause" }
+  | { type: "blob"; url: string }
   | { type: "ended"; reusable: boolean };
 
 /** Options for {@link serveIsolates}. */
@@ -61,6 +62,8 @@ export interface IsolatesOptions {
 }
 
 const PARENT_POLL_MS = 250;
+/** Blob URLs an interpreter may make and still leave its process reusable. */
+const MAX_BLOB_URLS = 1000;
 
 /** Serves interpreters one after the other, each in a fresh Worker; exits, never returns. */
 export async function serveIsolates(options: IsolatesOptions): Promise<never> {
@@ -75,13 +78,13 @@ export async function serveIsolates(options: IsolatesOptions): Promise<never> {
   let nonce = init.nonce;
   for (let served = 1;; served++) {
     const interrupt = new SharedArrayBuffer(4);
-    const reusable = await runIsolate(url, {
+    const reusable = await runIsolate(url, () => ({
       init: { ...init, nonce },
       snapshot: copyRuns(snapshot, runs),
       assets,
       interrupt,
       warmUp: served === 1,
-    });
+    }));
     if (!reusable || served >= recycleAfter) return exit(0);
     const relay = (nonce: string) => new Relay(nonce, reader, options.writeStdout, () => exit(0));
     nonce = await fence(relay(nonce), reader, exit);
@@ -96,19 +99,30 @@ function copyRuns(bytes: Uint8Array, runs: Array<[number, number]>): ArrayBuffer
   return copy.buffer;
 }
 
-/** Runs one interpreter's Worker until it ends; true when the process may serve another. */
-function runIsolate(url: string, start: IsolateStart): Promise<boolean> {
+/**
+ * Runs one interpreter's Worker until it ends; true when the process may serve another. The blob
+ * URLs it made (its `URL.createObjectURL` reports each before the program gets it) are in the
+ * process's store, which outlives the Worker: they are revoked when it ends.
+ */
+function runIsolate(url: string, start: () => IsolateStart): Promise<boolean> {
   return new Promise((resolve) => {
     const worker = new Worker(url, { type: "module" });
-    const interrupt = new Int32Array(start.interrupt);
+    const first = start(); // the snapshot's copy is made while the Worker loads its module
+    const interrupt = new Int32Array(first.interrupt);
+    const blobs = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const ended = (reusable: boolean) => {
       clearTimeout(timer);
       worker.terminate();
-      resolve(reusable);
+      for (const blob of blobs) URL.revokeObjectURL(blob);
+      resolve(reusable && blobs.size <= MAX_BLOB_URLS);
     };
     worker.onmessage = (event: MessageEvent<IsolateMessage>) => {
       const message = event.data;
+      if (message?.type === "blob") {
+        if (blobs.size <= MAX_BLOB_URLS && message.url !== url) blobs.add(String(message.url));
+        return;
+      }
       clearTimeout(timer);
       if (message?.type === "arm") {
         timer = setTimeout(() => Atomics.store(interrupt, 0, 2), Number(message.ms));
@@ -121,7 +135,7 @@ function runIsolate(url: string, start: IsolateStart): Promise<boolean> {
       event.preventDefault();
       ended(false);
     };
-    worker.postMessage(start, [start.snapshot]);
+    worker.postMessage(first, [first.snapshot]);
   });
 }
 

@@ -63,6 +63,10 @@ start = run_js("""(buf) => new Promise((resolve) => {
 })""")
 await start(buf)`;
 
+/** A `data:` URL of the JavaScript module `source`, as a JavaScript expression. */
+const dataUrl = (source: string) =>
+  `'data:text/javascript,' + encodeURIComponent(${JSON.stringify(source)})`;
+
 /** A run that is not interrupted while it sleeps half a second. */
 const SLEEPS = `import js, time
 for i in range(50):
@@ -161,26 +165,40 @@ Deno.test({
         });
       });
 
-      await t.step("a nested Worker in a busy loop ends with its interpreter", async () => {
-        const hostile = await execute(
-          server,
-          runJs(
-            "const w = new Worker('data:text/javascript,' + encodeURIComponent(" +
-              "\"postMessage('on'); for (;;) {}\"), { type: 'module' }); " +
-              "await new Promise((r) => (w.onmessage = r)); return Deno.pid;",
-          ),
-        );
-        assert.equal(hostile.ok, true, hostile.text);
-        const pid = hostile.result as number;
-        const workers = async () => (await threadNames(pid)).filter((n) => n.startsWith("worker-"));
-        const hers = await workers(); // the hostile interpreter's and its nested Worker's threads
-        assert.ok(hers.length > 0);
-        await untilServedBy(server, pid, runJs("return [Deno.pid];"), () => {});
-        await waitFor(
-          async () => !(await workers()).some((n) => hers.includes(n)),
-          `the threads ${hers} of the earlier run to end`,
-        );
-      });
+      // Deno ends a nested Worker with its parent through the nested one's event loop: one that
+      // never yields goes on running, so its process must not serve again.
+      const busy = "postMessage('on'); for (;;) {}";
+      const starts: Array<[string, string]> = [
+        ["new Worker", `const w = new Worker(${dataUrl(busy)}, { type: 'module' });`],
+        [
+          "node:worker_threads",
+          "const { Worker: W } = await import('node:worker_threads'); " +
+          `const w = new W(new URL(${
+            dataUrl(busy.replace("postMessage('on')", "globalThis.postMessage('on')"))
+          }));`,
+        ],
+      ];
+      for (const [how, start] of starts) {
+        await t.step(`a busy Worker started by ${how} gets its process replaced`, async () => {
+          const hostile = await execute(
+            server,
+            runJs(
+              `${start} await new Promise((r) => w.on ? w.on('message', r) : (w.onmessage = r)); ` +
+                "return Deno.pid;",
+            ),
+          );
+          assert.equal(hostile.ok, true, hostile.text);
+          const pid = hostile.result as number;
+          const threads = (await threadNames(pid)).filter((n) => n.startsWith("worker-"));
+          assert.ok(threads.length >= 2, `no nested Worker's thread: ${threads}`);
+          await waitFor(() => !isAlive(pid), "the process with a busy Worker left to be killed");
+          for (let i = 0; i < 3; i++) {
+            const after = await execute(server, SLEEPS);
+            assert.equal(after.ok, true, after.text);
+            assert.notEqual((after.result as [number])[0], pid);
+          }
+        });
+      }
 
       await t.step("a JavaScript busy loop ends its process at the deadline", async () => {
         const children = await sandboxChildren(server);

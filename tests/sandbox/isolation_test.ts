@@ -9,14 +9,10 @@ import assert from "node:assert/strict";
 import { execute, startServer, type TestServer } from "../../support/server.ts";
 import { isAlive } from "../../support/processes.ts";
 import { waitFor } from "../../support/wait.ts";
+import { runJs, workerConfig as config } from "../../support/isolation.ts";
 
 /** How long a probe waits for an answer on the BroadcastChannel (the scenario, not a wait). */
 const SILENCE_MS = 300;
-const config = (recycleAfter: number) => ({
-  sandbox: { pool_size: 1, max_concurrent: 1, isolation: "worker", recycle_after: recycleAfter },
-  policy: { enabled: false },
-});
-
 /** What a fresh interpreter must show, and which process served it. */
 const PROBE = `import builtins, sys, os, js, random
 [js.Deno.pid, random.random(), hasattr(builtins, 'leaked'), 'leaked_mod' in sys.modules,
@@ -32,13 +28,6 @@ js.eval("Uint8Array.prototype.leaked = 1")
 open('/tmp/leak.txt', 'w').write('x')
 open('/data/leak.txt', 'w').write('x')
 js.Deno.pid`;
-
-/** Python that runs `body` as an async JavaScript function and returns its (JSON) result. */
-const runJs = (body: string) =>
-  "from pyodide.code import run_js\nimport json\n" +
-  `json.loads(await run_js(${
-    JSON.stringify(`(async () => JSON.stringify(await (async () => { ${body} })()))()`)
-  }))`;
 
 /** JavaScript: asks on the BroadcastChannel and waits for an answer that must not come. */
 const ASK = "new Promise((resolve) => { const c = new BroadcastChannel('mcp-leak'); " +
