@@ -75,20 +75,19 @@ export async function serveIsolates(options: IsolatesOptions): Promise<never> {
   const runs = init.snapshot_runs ?? [[0, init.snapshot_bytes]];
   const parent = Deno.ppid;
   setInterval(() => Deno.ppid !== parent && exit(0), PARENT_POLL_MS);
+  const relay = (nonce: string) => new Relay(nonce, reader, options.writeStdout, () => exit(0));
   let nonce = init.nonce;
   for (let served = 1;; served++) {
     const interrupt = new SharedArrayBuffer(4);
-    const reusable = await runIsolate(url, () => ({
-      init: { ...init, nonce },
-      snapshot: copyRuns(snapshot, runs),
-      assets,
-      interrupt,
-      warmUp: served === 1,
-    }));
+    // Once its Worker runs, a fenced interpreter says so (the host then checks it is the only one).
+    const fenced = served > 1 ? relay(nonce) : undefined;
+    const reusable = await runIsolate(url, () => {
+      fenced?.send({ type: "phase", name: "fence" });
+      const copy = copyRuns(snapshot, runs);
+      return { init: { ...init, nonce }, snapshot: copy, assets, interrupt, warmUp: served === 1 };
+    });
     if (!reusable || served >= recycleAfter) return exit(0);
-    const relay = (nonce: string) => new Relay(nonce, reader, options.writeStdout, () => exit(0));
     nonce = await fence(relay(nonce), reader, exit);
-    relay(nonce).send({ type: "phase", name: "fence" }); // framed for the next interpreter
   }
 }
 
@@ -107,7 +106,7 @@ function copyRuns(bytes: Uint8Array, runs: Array<[number, number]>): ArrayBuffer
 function runIsolate(url: string, start: () => IsolateStart): Promise<boolean> {
   return new Promise((resolve) => {
     const worker = new Worker(url, { type: "module" });
-    const first = start(); // the snapshot's copy is made while the Worker loads its module
+    const first = start(); // the snapshot is copied while the Worker loads its module
     const interrupt = new Int32Array(first.interrupt);
     const blobs = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | undefined;

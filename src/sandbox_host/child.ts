@@ -3,8 +3,8 @@
  * (nonce, limits, snapshot), reading its framed stdout line by line under a length cap, keeping
  * the tail of its stderr, and killing it. In worker isolation the process serves one interpreter
  * after another: a run that ended cleanly releases it ({@link SandboxChild.release}), the child
- * says `recycle`, the host answers with a `fence` naming the next interpreter's nonce (once no
- * Worker thread is left in it), and the child is ready again ({@link SandboxChild.nextInterpreter}).
+ * says `recycle`, the host answers with a `fence` naming the next interpreter's nonce, and the
+ * child is ready again once that interpreter's Worker is its only one ({@link SandboxChild.nextInterpreter}).
  */
 import {
   type ChildMessage,
@@ -18,7 +18,7 @@ import { processCpuMs } from "./process_cpu.ts";
 import { nonZeroRuns } from "./snapshot_runs.ts";
 import { FrameLines } from "./frame_lines.ts";
 import { RecycleState } from "./recycle_state.ts";
-import { workersEnded } from "./worker_threads.ts";
+import { onlyWorker, type WorkersCheck } from "./worker_threads.ts";
 import { InterpreterStart, type PhaseMark, type ReadyResult } from "./interpreter_start.ts";
 import {
   initMessage,
@@ -271,30 +271,33 @@ export class SandboxChild {
     return true;
   }
 
-  /** The interpreter is gone and the host released it: once its Workers ended, fences the next. */
+  /**
+   * The interpreter is gone and the host released it: fences the next one. The child reports the
+   * fence read once the new interpreter's Worker runs; while it loads, the host checks that it is
+   * the process's only Worker (`worker_threads.ts`) before it counts the child as ready.
+   */
   #fence(): void {
     if (this.#killed) return;
     this.#recycle.fenced();
     this.#nonce = newNonce();
     this.#newInterpreter();
-    this.#start.ready.then((ready) => {
+    const alone = Promise.withResolvers<WorkersCheck>();
+    const unread = "the sandbox did not read the fence (a read of stdin was left behind)";
+    const late = setTimeout(() => this.#violation(unread), FENCE_TIMEOUT_MS);
+    this.#fenced = () => {
+      clearTimeout(late);
+      void onlyWorker(this.pid).then(alone.resolve);
+    };
+    this.#start.ready.then(async (ready) => {
+      clearTimeout(late);
+      const check = ready.ok ? await alone.promise : undefined; // the fence phase came first
       this.#recycle.settled();
-      if (!ready.ok) return;
+      if (!check?.ok) return check && this.#violation(check.reason);
       const next = this.#next;
       this.#next = Promise.withResolvers<boolean>();
       next.resolve(true);
     });
-    void workersEnded(this.pid).then((check) => {
-      if (!check.ok) return this.#violation(check.reason);
-      const late = setTimeout(
-        () =>
-          this.#violation("the sandbox did not read the fence (a read of stdin was left behind)"),
-        FENCE_TIMEOUT_MS,
-      );
-      this.#fenced = () => clearTimeout(late);
-      this.#start.ready.then(() => clearTimeout(late));
-      void this.send({ type: "fence", nonce: this.#nonce });
-    });
+    void this.send({ type: "fence", nonce: this.#nonce });
   }
 
   /** Starts waiting for an interpreter's `ready` (killing the child if it takes too long). */

@@ -5,7 +5,8 @@
  * `Atomics.wait` and synchronous reads) goes on running in the process after its interpreter is
  * gone, where it could read what the host sends the next one. Deno runs each Worker on a thread
  * of its own named `worker-<id>`; Deno lets only `--allow-all` read `/proc/<pid>/task`, so the
- * host asks `ps` for the child's thread names before it fences the next interpreter.
+ * host asks `ps` for the child's thread names while the next interpreter loads (its Worker runs
+ * by then, and no program has yet run in it): it must soon be the only one.
  */
 
 const decoder = new TextDecoder();
@@ -42,19 +43,22 @@ async function workerThreads(pid: number): Promise<string[] | string> {
   }
 }
 
-/** Resolves once `pid` runs no Worker thread, or with the reason why not within `ms`. */
-export async function workersEnded(pid: number, ms = END_MS): Promise<WorkersCheck> {
+/**
+ * Resolves once the new interpreter's Worker is the only one `pid` runs (the ended one's thread
+ * takes a moment to exit), or with the reason why not within `ms`.
+ */
+export async function onlyWorker(pid: number, ms = END_MS): Promise<WorkersCheck> {
   const deadline = performance.now() + ms;
   while (true) {
     const threads = await workerThreads(pid);
     if (typeof threads === "string") {
       return { ok: false, reason: `the sandbox's threads could not be listed: ${threads}` };
     }
-    if (threads.length === 0) return { ok: true };
+    if (threads.length <= 1) return { ok: true };
     if (performance.now() > deadline) {
       return {
         ok: false,
-        reason: `a Worker of the earlier program is still running after its interpreter ended ` +
+        reason: "a Worker of an earlier program is still running beside the new interpreter's " +
           `(${threads.join(", ")}): the process is not used again`,
       };
     }
