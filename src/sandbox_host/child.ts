@@ -18,7 +18,7 @@ import { processCpuMs } from "./process_cpu.ts";
 import { nonZeroRuns } from "./snapshot_runs.ts";
 import { FrameLines } from "./frame_lines.ts";
 import { RecycleState } from "./recycle_state.ts";
-import { onlyWorker, type WorkersCheck } from "./worker_threads.ts";
+import { type WorkersCheck, WorkerWatch } from "./worker_threads.ts";
 import { InterpreterStart, type PhaseMark, type ReadyResult } from "./interpreter_start.ts";
 import {
   initMessage,
@@ -57,6 +57,7 @@ export class SandboxChild {
   #measureStart: boolean;
   #startTimeoutMs: number;
   #recycle = new RecycleState();
+  #workers = new WorkerWatch();
   /** Clears the fence's timer when the child reports it read the fence. */
   #fenced = () => {};
   #killed = false;
@@ -286,7 +287,7 @@ export class SandboxChild {
     const late = setTimeout(() => this.#violation(unread), FENCE_TIMEOUT_MS);
     this.#fenced = () => {
       clearTimeout(late);
-      void onlyWorker(this.pid).then(alone.resolve);
+      void this.#workers.next(this.pid).then(alone.resolve);
     };
     this.#start.ready.then(async (ready) => {
       clearTimeout(late);

@@ -110,6 +110,30 @@ Deno.test({
         });
       });
 
+      await t.step("a blob URL made in a nested Worker does not resolve later", async () => {
+        const make = "postMessage(URL.createObjectURL(new Blob(['secret of a nested Worker'])));";
+        const hostile = await execute(
+          server,
+          runJs(
+            `const w = new Worker(${dataUrl(make)}, { type: 'module' }); ` +
+              "const url = await new Promise((r) => (w.onmessage = (e) => r(e.data))); " +
+              "w.terminate(); return [Deno.pid, url];",
+          ),
+        );
+        assert.equal(hostile.ok, true, hostile.text);
+        const [pid, url] = hostile.result as [number, string];
+        const fetchIt = runJs(
+          `try { return [Deno.pid, await (await fetch(${JSON.stringify(url)})).text()]; } ` +
+            "catch (e) { return [Deno.pid, e.name]; }",
+        );
+        for (let i = 0; i < 4; i++) {
+          const r = await execute(server, fetchIt);
+          assert.equal(r.ok, true, r.text);
+          assert.deepEqual(r.result, [(r.result as [number])[0], "TypeError"], r.text);
+        }
+        await waitFor(() => !isAlive(pid), "the process whose program started a Worker to end");
+      });
+
       await t.step("a BroadcastChannel left sending reaches no later run", async () => {
         const hostile = await execute(
           server,
@@ -130,11 +154,16 @@ Deno.test({
       });
 
       await t.step("an earlier run's interrupt buffer does not interrupt the next", async () => {
+        // Its writer is a nested Worker, so its process is replaced (the buffer is its own anyway).
         const hostile = await execute(server, WRITE_INTERRUPT, 10_000);
         assert.equal(hostile.ok, true, hostile.text);
-        await untilServedBy(server, hostile.result as number, SLEEPS, (rest) => {
-          assert.deepEqual(rest, ["slept"]);
-        });
+        for (let i = 0; i < 3; i++) {
+          const after = await execute(server, SLEEPS);
+          assert.equal(after.ok, true, after.text);
+          assert.equal((after.result as unknown[])[1], "slept");
+        }
+        const pid = hostile.result as number;
+        await waitFor(() => !isAlive(pid), "the process with the writer to end");
       });
 
       await t.step("the compiled wasm module's object carries nothing to the next", async () => {

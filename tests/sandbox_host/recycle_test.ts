@@ -1,6 +1,7 @@
 /**
  * The host's side of worker isolation (`src/sandbox_host/child.ts`, `pool.ts`): a released child
- * that says `recycle` gets a `fence` with a new nonce and is ready again; `recycle` out of turn,
+ * that says `recycle` gets a `fence` with a new nonce and is ready again (once its new Worker is
+ * its only one); `recycle` out of turn,
  * twice, or a line still framed with the old nonce condemns the child. The misbehaving children
  * are small scripts speaking the relay protocol (the real sandbox never does these things); the
  * pool is tested with real worker-isolation children.
@@ -59,10 +60,17 @@ function runAndRelease(child: SandboxChild): Promise<void> {
 const DONE = `const run = await line();
 say(init.nonce, { type: "done", id: run.id, result: { ok: true, stdout: "", stderr: "" } });`;
 
+/** Starts a Worker that idles, as an interpreter's would (the host checks for one per interpreter). */
+const IDLE_WORKER =
+  "new Worker('data:text/javascript,setInterval(() => {}, 1000)', { type: 'module' })";
+
 Deno.test("a released child's recycle is fenced with a new nonce, and it is ready again", async () => {
-  const child = scripted(`${DONE}
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+first.terminate();
 say(init.nonce, { type: "recycle" });
 const fence = await line();
+const second = ${IDLE_WORKER};
 say(fence.nonce, { type: "phase", name: "fence" });
 say(fence.nonce, { type: "ready" });`);
   assert.equal((await child.ready).ok, true);
