@@ -109,5 +109,8 @@ Deno.test("child command: no permission flag, and a fixed environment (two more 
     const expected = ["DENO_DIR", "DENO_EMIT_CACHE_MODE", "DENO_WEBGPU_BACKEND"];
     if (isolation === "worker") expected.push("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_");
     assert.deepEqual(names, expected.sort(), isolation);
+    // Shared compiled wasm is compiled up front: no first call tells of an earlier run's.
+    const v8 = command.args.find((arg) => arg.startsWith("--v8-flags=")) ?? "";
+    assert.equal(v8.includes("--no-wasm-lazy-compilation"), isolation === "worker", v8);
   }
 });

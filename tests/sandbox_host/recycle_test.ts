@@ -1,8 +1,8 @@
 /**
  * The host's side of worker isolation (`src/sandbox_host/child.ts`, `pool.ts`): a released child
  * that says `recycle` gets a `fence` with a new nonce and is ready again (once its new Worker is
- * its only one); `recycle` out of turn,
- * twice, or a line still framed with the old nonce condemns the child. The misbehaving children
+ * its only one); `recycle` out of turn, twice, or a line still framed with the old nonce condemns
+ * the child. The misbehaving children
  * are small scripts speaking the relay protocol (the real sandbox never does these things); the
  * pool is tested with real worker-isolation children.
  */
