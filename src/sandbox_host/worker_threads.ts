@@ -12,7 +12,10 @@
  * in the process (a blob URL), so that process is not used again either.
  */
 
+import { log } from "../log.ts";
+
 const decoder = new TextDecoder();
+let unlistedLogged = false;
 /** How long the ended interpreter's own Worker thread may take to exit. */
 const END_MS = 1000;
 /** How often the host looks while the ended interpreter's thread is still exiting. */
@@ -65,7 +68,12 @@ export class WorkerWatch {
     while (true) {
       const names = await this.#list(pid);
       if (typeof names === "string") {
-        return { ok: false, reason: `the sandbox's threads could not be listed: ${names}` };
+        const reason = `the sandbox's threads could not be listed: ${names}`;
+        if (!unlistedLogged) {
+          unlistedLogged = true; // once per host process: every later child would say the same
+          log("error", `Worker isolation: ${reason}; each sandbox process serves one execution.`);
+        }
+        return { ok: false, reason };
       }
       const workers = workerThreadNames(names);
       if (workers.length === 1) return this.#numbered(Number(workers[0].slice(7)));
