@@ -282,16 +282,16 @@ export class SandboxChild {
     this.#recycle.fenced();
     this.#nonce = newNonce();
     this.#newInterpreter();
-    const alone = Promise.withResolvers<WorkersCheck>();
     const unread = "the sandbox did not read the fence (a read of stdin was left behind)";
     const late = setTimeout(() => this.#violation(unread), FENCE_TIMEOUT_MS);
+    let alone: Promise<WorkersCheck> = Promise.resolve({ ok: false, reason: unread });
     this.#fenced = () => {
       clearTimeout(late);
-      void this.#workers.next(this.pid).then(alone.resolve);
+      alone = this.#workers.next(this.pid);
     };
     this.#start.ready.then(async (ready) => {
       clearTimeout(late);
-      const check = ready.ok ? await alone.promise : undefined; // the fence phase came first
+      const check = ready.ok ? await alone : undefined; // (the fence phase comes before ready)
       this.#recycle.settled();
       if (!check?.ok) return check && this.#violation(check.reason);
       const next = this.#next;

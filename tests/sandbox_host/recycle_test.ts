@@ -149,3 +149,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a Worker of the earlier interpreter still running condemns the child", async () => {
+  // The first "interpreter" leaves its Worker running and starts the next one beside it.
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+say(init.nonce, { type: "recycle" });
+const fence = await line();
+const second = ${IDLE_WORKER};
+say(fence.nonce, { type: "phase", name: "fence" });
+say(fence.nonce, { type: "ready" });`);
+  assert.equal((await child.ready).ok, true);
+  const events: ChildEvent[] = [];
+  await runAndRelease(child);
+  child.onEvent((event) => events.push(event));
+  assert.equal(await child.nextInterpreter(), false);
+  const violation = events.find((e) => e.kind === "violation");
+  assert.match(
+    violation?.kind === "violation" ? violation.reason : JSON.stringify(events),
+    /still running beside the new interpreter's \(Workers: worker-1, worker-2\)/,
+  );
+});
+
+Deno.test("ready before the fence was read condemns the child", async () => {
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+first.terminate();
+say(init.nonce, { type: "recycle" });
+const fence = await line();
+say(fence.nonce, { type: "ready" });`);
+  assert.equal((await child.ready).ok, true);
+  await runAndRelease(child);
+  assert.equal(await child.nextInterpreter(), false);
+});
