@@ -74,11 +74,8 @@ export class ByteReader {
    * for the snapshot, before anything else runs: blocking reads straight into the result cost
    * about half the CPU of asynchronous reads of the same 30 MB. Never call while `reading`.
    */
-  readRunsSync(length: number, runs: Array<[number, number]>): Uint8Array<ArrayBuffer> | null;
-  /** The same into a shared buffer (`shared` true): zero pages are never touched. */
-  readRunsSync(length: number, runs: Array<[number, number]>, shared: true): Uint8Array | null;
-  readRunsSync(length: number, runs: Array<[number, number]>, shared = false): Uint8Array | null {
-    const out = shared ? new Bytes(new SharedArrayBuffer(length)) : new Bytes(length);
+  readRunsSync(length: number, runs: Array<[number, number]>): Uint8Array<ArrayBuffer> | null {
+    const out = new Bytes(length);
     for (const [offset, size] of runs) {
       if (!this.#readIntoSync(subarray(out, offset, offset + size))) return null;
     }

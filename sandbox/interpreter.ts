@@ -168,7 +168,8 @@ export async function serveInterpreter(
   const { reader, relay, end, watchdog } = io;
   const pyodide = await loadSandboxPyodide(load);
   // The snapshot is in Pyodide's memory now, and Pyodide keeps a reference to the 30 MB it came
-  // in: detaching the buffer frees them (a shared one belongs to the worker-mode child's main).
+  // in: detaching the buffer frees them, and leaves a program no view of it (in worker isolation
+  // the buffer is this Worker's own copy, never the main thread's).
   const buffer = load.snapshot?.buffer;
   if (buffer instanceof ArrayBuffer) buffer.transfer(0);
   pyodide.runPython("import _mcp_runner\n_mcp_runner.reseed()"); // every interpreter its own randomness

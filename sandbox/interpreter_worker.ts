@@ -1,7 +1,7 @@
 /**
  * The entry of an interpreter's Worker in worker isolation (`isolates.ts`), bundled by the host
  * into one JavaScript module. Its first message brings the `init` (with this interpreter's nonce),
- * the shared snapshot, the compiled wasm module and the standard library; it then serves one
+ * its own copy of the snapshot, the compiled wasm module and the standard library; it then serves one
  * interpreter (`interpreter.ts`) on the process's stdin and stdout, asks the main thread to keep
  * its deadline, and reports its end before it stops.
  *
@@ -27,6 +27,8 @@ const scope = globalThis as unknown as {
 };
 const post: (message: IsolateMessage) => void = scope.postMessage.bind(scope);
 const atomicsStore = Atomics.store;
+const apply = Reflect.apply;
+const createObjectURL = URL.createObjectURL;
 const writeStdout = (bytes: Uint8Array) => writeFully(bytes, stdoutWrite);
 const writeStderr = (bytes: Uint8Array) => writeFully(bytes, stderrWrite);
 
@@ -46,10 +48,23 @@ function reportEnds(): void {
   scope.close = () => void end(false);
 }
 
+/**
+ * A blob URL outlives the Worker that made it (the store is the process's): each one the program
+ * makes is reported to the main thread, before the program has it, to be revoked at the end.
+ */
+function reportBlobUrls(): void {
+  URL.createObjectURL = (object: Blob) => {
+    const url: string = apply(createObjectURL, URL, [object]);
+    post({ type: "blob", url });
+    return url;
+  };
+}
+
 async function serve(start: IsolateStart): Promise<never> {
   quietConsole(writeStderr);
   removeWebStorage();
   reportEnds();
+  reportBlobUrls();
   const reader = new ByteReader({
     read: Deno.stdin.read.bind(Deno.stdin),
     readSync: Deno.stdin.readSync.bind(Deno.stdin),

@@ -48,7 +48,7 @@ function hostGone(what: string): never {
 async function handshake(
   reader: ByteReader,
 ): Promise<
-  { init: Init; relay: Relay; snapshot?: Uint8Array; bundle?: Uint8Array<ArrayBuffer> }
+  { init: Init; relay: Relay; snapshot?: Uint8Array<ArrayBuffer>; bundle?: Uint8Array<ArrayBuffer> }
 > {
   const init = parseJson((await reader.readLine()) ?? "null") as HostMessage | null;
   if (init?.type !== "init") exit(70);
@@ -56,10 +56,7 @@ async function handshake(
   relay.send({ type: "phase", name: "boot" });
   if (init.snapshot_bytes === 0) return { init, relay };
   const runs = init.snapshot_runs ?? [[0, init.snapshot_bytes]];
-  // Worker isolation keeps it in a shared buffer for every Worker (its zero pages never touched).
-  const snapshot = init.isolation
-    ? reader.readRunsSync(init.snapshot_bytes, runs, true)
-    : reader.readRunsSync(init.snapshot_bytes, runs);
+  const snapshot = reader.readRunsSync(init.snapshot_bytes, runs);
   if (snapshot === null) exit(70);
   const size = init.isolation?.bundle_bytes ?? 0;
   const bundle = size > 0 ? reader.readRunsSync(size, [[0, size]]) : undefined;

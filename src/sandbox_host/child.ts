@@ -4,7 +4,7 @@
  * the tail of its stderr, and killing it. In worker isolation the process serves one interpreter
  * after another: a run that ended cleanly releases it ({@link SandboxChild.release}), the child
  * says `recycle`, the host answers with a `fence` naming the next interpreter's nonce, and the
- * child is ready again ({@link SandboxChild.nextInterpreter}).
+ * child is ready again once that interpreter's Worker is its only one ({@link SandboxChild.nextInterpreter}).
  */
 import {
   type ChildMessage,
@@ -18,6 +18,7 @@ import { processCpuMs } from "./process_cpu.ts";
 import { nonZeroRuns } from "./snapshot_runs.ts";
 import { FrameLines } from "./frame_lines.ts";
 import { RecycleState } from "./recycle_state.ts";
+import { type WorkersCheck, WorkerWatch } from "./worker_threads.ts";
 import { InterpreterStart, type PhaseMark, type ReadyResult } from "./interpreter_start.ts";
 import {
   initMessage,
@@ -56,6 +57,7 @@ export class SandboxChild {
   #measureStart: boolean;
   #startTimeoutMs: number;
   #recycle = new RecycleState();
+  #workers = new WorkerWatch();
   /** Clears the fence's timer when the child reports it read the fence. */
   #fenced = () => {};
   #killed = false;
@@ -270,25 +272,32 @@ export class SandboxChild {
     return true;
   }
 
-  /** The interpreter is gone and the host released it: fences the next one. */
+  /**
+   * The interpreter is gone and the host released it: fences the next one. The child reports the
+   * fence read once the new interpreter's Worker runs; while it loads, the host checks that it is
+   * the process's only Worker (`worker_threads.ts`) before it counts the child as ready.
+   */
   #fence(): void {
     if (this.#killed) return;
     this.#recycle.fenced();
     this.#nonce = newNonce();
     this.#newInterpreter();
-    this.#start.ready.then((ready) => {
+    const unread = "the sandbox did not read the fence (a read of stdin was left behind)";
+    const late = setTimeout(() => this.#violation(unread), FENCE_TIMEOUT_MS);
+    let alone: Promise<WorkersCheck> = Promise.resolve({ ok: false, reason: unread });
+    this.#fenced = () => {
+      clearTimeout(late);
+      alone = this.#workers.next(this.pid);
+    };
+    this.#start.ready.then(async (ready) => {
+      clearTimeout(late);
+      const check = ready.ok ? await alone : undefined; // (the fence phase comes before ready)
       this.#recycle.settled();
-      if (!ready.ok) return;
+      if (!check?.ok) return check && this.#violation(check.reason);
       const next = this.#next;
       this.#next = Promise.withResolvers<boolean>();
       next.resolve(true);
     });
-    const late = setTimeout(
-      () => this.#violation("the sandbox did not read the fence (a read of stdin was left behind)"),
-      FENCE_TIMEOUT_MS,
-    );
-    this.#fenced = () => clearTimeout(late);
-    this.#start.ready.then(() => clearTimeout(late));
     void this.send({ type: "fence", nonce: this.#nonce });
   }
 

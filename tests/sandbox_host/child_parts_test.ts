@@ -101,13 +101,16 @@ Deno.test("init message: worker isolation only with a bundle; failures name the 
   );
 });
 
-Deno.test("child command: no permission flag, and a fixed environment (one more for Workers)", () => {
+Deno.test("child command: no permission flag, and a fixed environment (two more for Workers)", () => {
   for (const isolation of ["process", "worker"] as const) {
     const command = childCommand(SandboxConfigSchema.parse({ isolation }), "run");
     assert.equal(command.args.some((arg) => arg.startsWith("--allow")), false);
     const names = Object.keys(command.env).sort();
     const expected = ["DENO_DIR", "DENO_EMIT_CACHE_MODE", "DENO_WEBGPU_BACKEND"];
-    if (isolation === "worker") expected.push("MALLOC_ARENA_MAX");
+    if (isolation === "worker") expected.push("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_");
     assert.deepEqual(names, expected.sort(), isolation);
+    // Shared compiled wasm is compiled up front: no first call tells of an earlier run's.
+    const v8 = command.args.find((arg) => arg.startsWith("--v8-flags=")) ?? "";
+    assert.equal(v8.includes("--no-wasm-lazy-compilation"), isolation === "worker", v8);
   }
 });

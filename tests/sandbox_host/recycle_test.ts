@@ -1,7 +1,8 @@
 /**
  * The host's side of worker isolation (`src/sandbox_host/child.ts`, `pool.ts`): a released child
- * that says `recycle` gets a `fence` with a new nonce and is ready again; `recycle` out of turn,
- * twice, or a line still framed with the old nonce condemns the child. The misbehaving children
+ * that says `recycle` gets a `fence` with a new nonce and is ready again (once its new Worker is
+ * its only one); `recycle` out of turn, twice, or a line still framed with the old nonce condemns
+ * the child. The misbehaving children
  * are small scripts speaking the relay protocol (the real sandbox never does these things); the
  * pool is tested with real worker-isolation children.
  */
@@ -59,10 +60,17 @@ function runAndRelease(child: SandboxChild): Promise<void> {
 const DONE = `const run = await line();
 say(init.nonce, { type: "done", id: run.id, result: { ok: true, stdout: "", stderr: "" } });`;
 
+/** Starts a Worker that idles, as an interpreter's would (the host checks for one per interpreter). */
+const IDLE_WORKER =
+  "new Worker('data:text/javascript,setInterval(() => {}, 1000)', { type: 'module' })";
+
 Deno.test("a released child's recycle is fenced with a new nonce, and it is ready again", async () => {
-  const child = scripted(`${DONE}
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+first.terminate();
 say(init.nonce, { type: "recycle" });
 const fence = await line();
+const second = ${IDLE_WORKER};
 say(fence.nonce, { type: "phase", name: "fence" });
 say(fence.nonce, { type: "ready" });`);
   assert.equal((await child.ready).ok, true);
@@ -140,4 +148,37 @@ Deno.test({
       await pool.close();
     }
   },
+});
+
+Deno.test("a Worker of the earlier interpreter still running condemns the child", async () => {
+  // The first "interpreter" leaves its Worker running and starts the next one beside it.
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+say(init.nonce, { type: "recycle" });
+const fence = await line();
+const second = ${IDLE_WORKER};
+say(fence.nonce, { type: "phase", name: "fence" });
+say(fence.nonce, { type: "ready" });`);
+  assert.equal((await child.ready).ok, true);
+  const events: ChildEvent[] = [];
+  await runAndRelease(child);
+  child.onEvent((event) => events.push(event));
+  assert.equal(await child.nextInterpreter(), false);
+  const violation = events.find((e) => e.kind === "violation");
+  assert.match(
+    violation?.kind === "violation" ? violation.reason : JSON.stringify(events),
+    /still running beside the new interpreter's \(Workers: worker-1, worker-2\)/,
+  );
+});
+
+Deno.test("ready before the fence was read condemns the child", async () => {
+  const child = scripted(`const first = ${IDLE_WORKER};
+${DONE}
+first.terminate();
+say(init.nonce, { type: "recycle" });
+const fence = await line();
+say(fence.nonce, { type: "ready" });`);
+  assert.equal((await child.ready).ok, true);
+  await runAndRelease(child);
+  assert.equal(await child.nextInterpreter(), false);
 });
