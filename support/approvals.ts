@@ -4,8 +4,14 @@
  */
 import { denoServer, PACKAGES } from "./upstreams.ts";
 
-/** filesystem over `dir` and memory with its file in `dir`, both asking before destructive calls. */
-export function approvingUpstreams(dir: string): Record<string, Record<string, unknown>> {
+/**
+ * filesystem over `dir` asking before destructive calls, and memory with its file in `dir` asking
+ * per `memoryApprove` (destructive calls by default).
+ */
+export function approvingUpstreams(
+  dir: string,
+  memoryApprove = "destructive",
+): Record<string, Record<string, unknown>> {
   return {
     filesystem: denoServer(PACKAGES.filesystem, {
       dir,
@@ -15,7 +21,7 @@ export function approvingUpstreams(dir: string): Record<string, Record<string, u
     memory: denoServer(PACKAGES.memory, {
       dir,
       env: { MEMORY_FILE_PATH: `${dir}/memory.jsonl` },
-      extra: { approve: "destructive" },
+      extra: { approve: memoryApprove },
     }),
   };
 }

@@ -11,27 +11,10 @@
  */
 import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/mcp_sdk.ts";
-import { denoServer, PACKAGES } from "../support/upstreams.ts";
-import { exists } from "../support/approvals.ts";
+import { approvingUpstreams, exists } from "../support/approvals.ts";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 
 type Answer = { action: "accept" | "decline" | "cancel"; content?: Record<string, unknown> };
-
-/** filesystem asking before destructive calls, memory before every write. */
-function upstreams(dir: string) {
-  return {
-    filesystem: denoServer(PACKAGES.filesystem, {
-      dir,
-      args: [dir],
-      extra: { approve: "destructive" },
-    }),
-    memory: denoServer(PACKAGES.memory, {
-      dir,
-      env: { MEMORY_FILE_PATH: `${dir}/memory.jsonl` },
-      extra: { approve: "writes" },
-    }),
-  };
-}
 
 /** A server whose client records every question and answers with `answer`. */
 async function asking(dir: string, approval: Record<string, unknown> = {}) {
@@ -39,7 +22,7 @@ async function asking(dir: string, approval: Record<string, unknown> = {}) {
   const state = { answer: (): Answer => ({ action: "accept", content: { approve: true } }) };
   const server = await startServer({
     config: {
-      servers: upstreams(dir),
+      servers: approvingUpstreams(dir, "writes"),
       sandbox: { pool_size: 1 },
       policy: { enabled: false },
       approval: { timeout_ms: 30_000, ...approval },
