@@ -2,14 +2,20 @@
  * The host's logger: one line per event on stderr (stdout belongs to the MCP protocol), at or
  * above the level in `MCP_CODE_MODE_LOG` (default `info`; another value is warned about once). These lines are the operator's: they
  * go to no MCP client. A line about one session goes to that session's client too, through its
- * own logger (`sessionLogger` in `src/server/mcp_logging.ts`).
+ * own logger (`sessionLogger` in `src/server/mcp_logging.ts`). What a line quotes may come from
+ * an upstream or a program, so every line has its control characters escaped (newlines too: one
+ * line per call; see `src/formatting/terminal_text.ts`) and is cut at {@link MAX_LOG_LINE_CHARS},
+ * saying how much was left out: nothing reaches the operator's terminal that could drive it.
  */
+import { terminalLine } from "./formatting/terminal_text.ts";
 
 /** Log levels, least to most severe. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const encoder = new TextEncoder();
+/** Longest message of one log line, in characters once escaped. */
+export const MAX_LOG_LINE_CHARS = 4000;
 const threshold: LogLevel = initialLevel();
 
 function initialLevel(): LogLevel {
@@ -33,9 +39,18 @@ export function log(level: LogLevel, message: string): void {
   if (ORDER[level] >= ORDER[threshold]) write(level, message);
 }
 
+/** `message` as one bounded line with its control characters escaped. Pure. */
+export function logLine(message: string): string {
+  const line = terminalLine(message);
+  if (line.length <= MAX_LOG_LINE_CHARS) return line;
+  let end = MAX_LOG_LINE_CHARS;
+  if (/[\ud800-\udbff]/.test(line[end - 1])) end--; // never split a surrogate pair
+  return `${line.slice(0, end)}… (${line.length - end} more characters)`;
+}
+
 function write(level: LogLevel, message: string): void {
   try {
-    Deno.stderr.writeSync(encoder.encode(`[mcp-code-mode] ${level}: ${message}\n`));
+    Deno.stderr.writeSync(encoder.encode(`[mcp-code-mode] ${level}: ${logLine(message)}\n`));
   } catch {
     // stderr closed: nothing left to tell
   }

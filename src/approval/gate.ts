@@ -7,7 +7,7 @@
  * execution unless the person asked to be asked again. Arguments are checked against the tool's
  * schema first (names it does not declare refused), so nobody is asked about a call that cannot
  * go through as shown; at most `approval.max_questions_per_execution` questions per execution.
- * Every call is written to the audit log.
+ * Every call is written to the audit log; none is performed once its run has ended.
  */
 import type {
   ArgumentCheck,
@@ -92,7 +92,8 @@ export class ApprovalGate implements ToolDispatcher {
         outcome = { ok: false, code: "APPROVAL_DENIED", message: decision.message };
       }
     }
-    outcome ??= await this.#perform(ref, args, ctx);
+    // A run that ended while the call waited (behind a question) gets nothing performed.
+    outcome ??= ctx.signal.aborted ? ended(ref) : await this.#perform(ref, args, ctx);
     this.#record(
       { time, started, server: ref.server, tool: ref.tool, args, approval },
       outcome,
@@ -237,6 +238,11 @@ export class ApprovalGate implements ToolDispatcher {
     }
     return state;
   }
+}
+
+function ended(ref: ToolRef): ToolOutcome {
+  const message = `${ref.server}.${ref.tool} was not called: the run ended before it could be.`;
+  return { ok: false, code: "CANCELLED", message };
 }
 
 function key(ref: ToolRef): string {

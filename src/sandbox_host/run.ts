@@ -17,6 +17,7 @@ import {
   type ToolOutcome,
   type ToolRef,
 } from "../contracts.ts";
+import { log } from "../log.ts";
 import { runPolicy } from "../policy/policy_config.ts";
 import {
   type ChildFile,
@@ -24,6 +25,7 @@ import {
   type ChildRunResult,
   toolResultMessage,
 } from "../relay/protocol.ts";
+import { CallIds } from "./call_ids.ts";
 import type { ChildEvent, SandboxChild } from "./child.ts";
 import { Deadline } from "./deadline.ts";
 import type { RunContext, RunOptions } from "./execution_options.ts";
@@ -54,7 +56,9 @@ export class Run {
   #child: SandboxChild;
   #catalog = new Map<string, ToolRef>();
   #calls: ToolCallRecord[] = [];
-  #callIds = new Set<number>();
+  #callIds = new CallIds();
+  /** Tool calls that arrived after the run settled (ignored, told once in the debug log). */
+  #late = 0;
   /** Tool calls asked for so far, counted before any is dispatched. */
   #reserved = 0;
   #limitHit = false;
@@ -147,6 +151,7 @@ export class Run {
 
   #onEvent(event: ChildEvent): void {
     if (event.kind === "message") return this.#onMessage(event.message);
+    if (this.#done) return this.#tellLate();
     if (event.kind === "violation") {
       return this.stop("PROTOCOL_VIOLATION", protocolMessage(event.reason));
     }
@@ -157,16 +162,34 @@ export class Run {
   }
 
   #onMessage(message: ChildMessage): void {
+    // Frames still buffered from a child that was stopped: the result has been given, nothing
+    // is dispatched, refused or audited for them (nor does a late `done` change what was said).
+    if (this.#done) {
+      if (message.type === "tool_call") this.#late++;
+      return;
+    }
     if (message.type === "done") return this.#finish(message.result);
     if (message.type !== "tool_call") return;
-    if (this.#callIds.has(message.call_id)) {
+    // Calls within the cap are remembered for the whole run, those past it in a bounded window.
+    const counted = this.#reserved < this.#context.config.max_tool_calls;
+    if (!this.#callIds.claim(message.call_id, counted)) {
       return this.stop(
         "PROTOCOL_VIOLATION",
         `The sandbox reused tool call id ${message.call_id} and was stopped.`,
       );
     }
-    this.#callIds.add(message.call_id);
     void this.#relay(message);
+  }
+
+  /** Says once (when the stopped child is gone) how many late tool calls were ignored. */
+  #tellLate(): void {
+    if (!this.#late) return;
+    log(
+      "debug",
+      `Execution ${this.#executionId}: ${this.#late} tool call(s) arrived after the run ended ` +
+        "and were ignored.",
+    );
+    this.#late = 0;
   }
 
   async #relay(message: ToolCall): Promise<void> {
