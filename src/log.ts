@@ -1,11 +1,13 @@
 /**
  * The host's logger: one line per event on stderr (stdout belongs to the MCP protocol), at or
- * above the level in `MCP_CODE_MODE_LOG` (default `info`; another value is warned about once). These lines are the operator's: they
- * go to no MCP client. A line about one session goes to that session's client too, through its
+ * above the level in `MCP_CODE_MODE_LOG` (default `info`; another value is warned about once). These lines are the
+ * operator's: they go to no MCP client. A line about one session goes to that session's client too, through its
  * own logger (`sessionLogger` in `src/server/mcp_logging.ts`). What a line quotes may come from
- * an upstream or a program, so every line has its control characters escaped (newlines too: one
- * line per call; see `src/formatting/terminal_text.ts`) and is cut at {@link MAX_LOG_LINE_CHARS},
- * saying how much was left out: nothing reaches the operator's terminal that could drive it.
+ * an upstream or a program, so every line has its control characters escaped (see
+ * `src/formatting/terminal_text.ts`); a message's own line breaks continue it on lines indented
+ * by two spaces, so no text can forge a line of its own (a config error lists its problems one a
+ * line). A message is cut at {@link MAX_LOG_LINE_CHARS}, saying how much was left out: nothing
+ * reaches the operator's terminal that could drive it.
  */
 import { terminalLine } from "./formatting/terminal_text.ts";
 
@@ -39,9 +41,12 @@ export function log(level: LogLevel, message: string): void {
   if (ORDER[level] >= ORDER[threshold]) write(level, message);
 }
 
-/** `message` as one bounded line with its control characters escaped. Pure. */
+/**
+ * `message` bounded, with its control characters escaped and each line break a continuation line
+ * indented by two spaces (never a line that could pass for a log line of its own). Pure.
+ */
 export function logLine(message: string): string {
-  const line = terminalLine(message);
+  const line = message.split(/\r?\n/).map(terminalLine).join("\n  ");
   if (line.length <= MAX_LOG_LINE_CHARS) return line;
   let end = MAX_LOG_LINE_CHARS;
   if (/[\ud800-\udbff]/.test(line[end - 1])) end--; // never split a surrogate pair

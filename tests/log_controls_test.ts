@@ -2,7 +2,7 @@
  * The host's own log cannot drive the operator's terminal: a real upstream that writes OSC 0
  * (window title), OSC 52 (clipboard), `ESC[2J` (clear screen), a bell and a bidirectional
  * override to its stderr and dies at start is logged (its stderr lines at debug, the reason it is
- * unavailable at error) with every control character escaped and one line per log call; a
+ * unavailable at error) with every control character escaped and a message's line breaks indented; a
  * message longer than a log line may be is cut and says how much was left out.
  */
 import assert from "node:assert/strict";
@@ -39,7 +39,7 @@ Deno.test({
   },
 });
 
-Deno.test("log: one line per call, bounded, control characters escaped", async () => {
+Deno.test("log: a message's line breaks continue it indented, bounded, controls escaped", async () => {
   const program = `import { log } from "${root}src/log.ts";\n` +
     `log("info", "two\\nlines\\x1b[2J\\x07"); log("info", "x".repeat(100000));`;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -49,8 +49,9 @@ Deno.test("log: one line per call, bounded, control characters escaped", async (
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   const lines = stderr.split("\n").filter(Boolean);
-  assert.equal(lines.length, 2, stderr.slice(0, 500));
-  assert.equal(lines[0], "[mcp-code-mode] info: two\\nlines\\x1b[2J\\x07");
-  assert.ok(lines[1].length < 10_000, `a line of ${lines[1].length} characters`);
-  assert.match(lines[1], /… \(\d+ more characters\)$/);
+  assert.equal(lines.length, 3, stderr.slice(0, 500));
+  assert.equal(lines[0], "[mcp-code-mode] info: two");
+  assert.equal(lines[1], "  lines\\x1b[2J\\x07");
+  assert.ok(lines[2].length < 10_000, `a line of ${lines[2].length} characters`);
+  assert.match(lines[2], /… \(\d+ more characters\)$/);
 });
