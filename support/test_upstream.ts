@@ -3,7 +3,8 @@
  * behaviours the npm servers do not offer: results of any size, JSON-RPC errors with a chosen
  * message, a call held open until another call releases it, dying with a last word on stderr, and
  * writing a file (at start with `--write-at-start PATH`, or by a call) with or without the
- * permission to.
+ * permission to. With `--exit-before-initialize` it ends at a request before `initialize`, as
+ * some servers do at the 2026 era's `server/discover` probe.
  * Run it with `deno run --quiet --no-prompt support/test_upstream.ts`.
  */
 import {
@@ -143,4 +144,20 @@ if (import.meta.main) {
   const transport = new StdioServerTransport();
   sendRaw(transport);
   await server.connect(transport);
+  if (Deno.args[0] === "--exit-before-initialize") exitBeforeInitialize(transport);
+}
+
+/** Like servers that end on any request before `initialize`: one such request ends the process. */
+function exitBeforeInitialize(transport: StdioServerTransport): void {
+  const handle = transport.onmessage!;
+  let initialized = false;
+  transport.onmessage = (message) => {
+    const method = "method" in message ? message.method : undefined;
+    if (method === "initialize") initialized = true;
+    if (!initialized && "id" in message && method) {
+      console.error(`Unexpected ${method} before initialize; exiting.`);
+      Deno.exit(3);
+    }
+    handle(message);
+  };
 }

@@ -1,0 +1,95 @@
+/**
+ * Protocol eras end to end: the broker's client negotiates with each upstream
+ * (`servers.<name>.protocol`), so a 2026-07-28-era server (support/modern_upstream.ts, on the v2
+ * server SDK) is reached in the modern era and a 2025-era one (support/test_upstream.ts, on the v1
+ * SDK) in the legacy era; a pinned era that the server lacks is a clear start failure; a server
+ * that exits at the probe is restarted in the legacy era.
+ */
+import assert from "node:assert/strict";
+import { execute, startServer, type TestServer } from "../support/server.ts";
+import { modernUpstream } from "../support/modern_upstream.ts";
+import { testUpstream } from "../support/test_upstream.ts";
+
+async function withServer(
+  servers: Record<string, unknown>,
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ config: { servers, sandbox: { pool_size: 1 } } });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Python that calls `expr` and gives its value, or `[code, message]` of its ToolError. */
+function attempt(expr: string): string {
+  return `try:\n    out = ${expr}\nexcept ToolError as e:\n    out = [e.code, str(e)]\nout`;
+}
+
+Deno.test({
+  name: "eras: auto reaches a 2026 server in the modern era and a 2025 server in the legacy era",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await withServer({ m: modernUpstream(), old: testUpstream() }, async (server) => {
+      const r = await execute(
+        server,
+        "{'era': tools.m.era(), 'sum': tools.m.add(a=2, b=3), 'echo': tools.old.echo(text='hi')}",
+      );
+      assert.equal(r.ok, true, r.text);
+      assert.deepEqual(r.result, { era: "modern", sum: "5", echo: "hi" });
+      assert.match(server.stderr(), /Upstream "m" connected \(protocol 2026-07-28, modern era\)/);
+      assert.match(server.stderr(), /Upstream "old" connected \(protocol [\d-]+, legacy era\)/);
+    });
+  },
+});
+
+Deno.test({
+  name: "eras: protocol legacy keeps a dual-era server on 2025; a pin it lacks fails clearly",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await withServer({
+      m: modernUpstream({ protocol: "legacy" }),
+      pinned: modernUpstream({ protocol: "2026-07-28" }),
+      old: testUpstream({ protocol: "2026-07-28" }),
+      strict: modernUpstream({ protocol: "legacy" }, ["--modern-only"]),
+    }, async (server) => {
+      const r = await execute(
+        server,
+        `${attempt("tools.m.era()")}\nm = out\n${attempt("tools.pinned.era()")}\np = out\n` +
+          `${attempt("tools.old.echo(text='x')")}\no = out\n${attempt("tools.strict.era()")}\n` +
+          "[m, p, o, out]",
+      );
+      assert.equal(r.ok, true, r.text);
+      const [m, pinned, old, strict] = r.result as unknown[];
+      assert.equal(m, "legacy");
+      assert.equal(pinned, "modern");
+      const [oldCode, oldMessage] = old as [string, string];
+      assert.equal(oldCode, "UPSTREAM_UNAVAILABLE", oldMessage);
+      assert.match(oldMessage, /2026-07-28/);
+      assert.match(oldMessage, /servers\.old\.protocol/);
+      const [strictCode, strictMessage] = strict as [string, string];
+      assert.equal(strictCode, "UPSTREAM_UNAVAILABLE", strictMessage);
+      assert.match(strictMessage, /servers\.strict\.protocol/);
+    });
+  },
+});
+
+Deno.test({
+  name: "eras: a server that exits at the probe is restarted in the legacy era, once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await withServer({ x: testUpstream({}, ["--exit-before-initialize"]) }, async (server) => {
+      const r = await execute(server, "[tools.x.echo(text='a'), tools.x.pid(), tools.x.pid()]");
+      assert.equal(r.ok, true, r.text);
+      const [echo, pid1, pid2] = r.result as unknown[];
+      assert.equal(echo, "a");
+      assert.equal(pid1, pid2);
+      assert.match(server.stderr(), /Upstream "x" ended at the protocol probe; .*legacy/);
+      assert.match(server.stderr(), /Upstream "x" connected \(protocol [\d-]+, legacy era\)/);
+    });
+  },
+});
