@@ -2,7 +2,8 @@
  * Test support: a small MCP server of the 2026-07-28 era, built on the v2 server SDK
  * (`serveStdio` from `@modelcontextprotocol/server`), which serves both eras from one factory
  * unless run with `--modern-only` (then a 2025-era `initialize` is refused). Its `era` tool says
- * which era the connection was served in, so a test sees what the broker negotiated.
+ * which era the connection was served in, so a test sees what the broker negotiated; others
+ * add, give a large result, never answer, or end the process.
  * Run it with `deno run --quiet --no-prompt support/modern_upstream.ts`.
  */
 import { McpServer } from "@modelcontextprotocol/server";
@@ -50,6 +51,24 @@ function build(era: "legacy" | "modern"): McpServer {
     "big",
     { description: "A text of `bytes` letters.", inputSchema: z.object({ bytes: z.number() }) },
     ({ bytes }) => text("x".repeat(bytes)),
+  );
+  server.registerTool(
+    "stall",
+    { description: "Never answers.", inputSchema: z.object({}) },
+    () => new Promise<never>(() => {}),
+  );
+  server.registerTool(
+    "die",
+    { description: "Writes a last word to stderr and exits.", inputSchema: z.object({}) },
+    () => {
+      console.error("modern upstream: dying as asked");
+      Deno.exit(4);
+    },
+  );
+  server.registerTool(
+    "pid",
+    { description: "The server's process id.", inputSchema: z.object({}) },
+    () => text(String(Deno.pid)),
   );
   return server;
 }

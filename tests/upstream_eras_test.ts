@@ -38,7 +38,7 @@ Deno.test({
         "{'era': tools.m.era(), 'sum': tools.m.add(a=2, b=3), 'echo': tools.old.echo(text='hi')}",
       );
       assert.equal(r.ok, true, r.text);
-      assert.deepEqual(r.result, { era: "modern", sum: "5", echo: "hi" });
+      assert.deepEqual(r.result, { era: "modern", sum: 5, echo: "hi" });
       assert.match(server.stderr(), /Upstream "m" connected \(protocol 2026-07-28, modern era\)/);
       assert.match(server.stderr(), /Upstream "old" connected \(protocol [\d-]+, legacy era\)/);
     });
@@ -90,6 +90,47 @@ Deno.test({
       assert.equal(pid1, pid2);
       assert.match(server.stderr(), /Upstream "x" ended at the protocol probe; .*legacy/);
       assert.match(server.stderr(), /Upstream "x" connected \(protocol [\d-]+, legacy era\)/);
+    });
+  },
+});
+
+Deno.test({
+  name: "eras: in the modern era a timeout, an oversized result and a crash keep their codes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const m = modernUpstream({ max_result_bytes: 4096, timeout_ms: 1500 });
+    await withServer({ m }, async (server) => {
+      const r = await execute(
+        server,
+        `pid = tools.m.pid()\n${attempt("tools.m.stall()")}\nstall = out\n` +
+          "big = []\nfor _ in range(5):\n" +
+          `    ${attempt("tools.m.big(bytes=10_000)").replaceAll("\n", "\n    ")}\n` +
+          "    big.append(out)\n" +
+          `${attempt("tools.m.die()")}\ndie = out\n` +
+          "[stall, big, die, tools.m.era(), tools.m.pid() != pid]",
+        60_000,
+      );
+      assert.equal(r.ok, true, r.text);
+      const [stall, big, die, era, restarted] = r.result as [
+        string[],
+        string[][],
+        string[],
+        string,
+        boolean,
+      ];
+      assert.equal(stall[0], "TIMEOUT", stall[1]);
+      assert.match(stall[1], /servers\.m\.timeout_ms/);
+      for (const [code, message] of big) {
+        assert.equal(code, "RESULT_TOO_LARGE", message);
+        assert.match(message, /servers\.m\.max_result_bytes/);
+      }
+      assert.equal(die[0], "UPSTREAM_UNAVAILABLE", die[1]);
+      assert.match(die[1], /dying as asked/);
+      assert.equal(era, "modern", "restarted in the modern era");
+      assert.equal(restarted, true);
+      const warned = server.stderr().split("\n").filter((l) => /warn: .*max_result_bytes/.test(l));
+      assert.equal(warned.length, 1, `one warning for five oversized results:\n${warned}`);
     });
   },
 });

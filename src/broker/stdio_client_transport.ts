@@ -1,5 +1,6 @@
 /**
- * The client transport to a stdio upstream, assembled from the SDK's parts: its default
+ * The client transport to a stdio upstream (the v2 client SDK's `Transport` interface), assembled
+ * from the SDK's parts: its default
  * environment (plus {@link INHERITED_ENV}: Deno's cache and how to reach npm), its message
  * serialisation and parsing, and the SDK client transport's spawn and close sequence (stdin end,
  * then SIGTERM, then SIGKILL). Two things differ from the SDK's `StdioClientTransport`:
@@ -16,7 +17,7 @@ import {
   getDefaultEnvironment,
   type JSONRPCMessage,
   serializeMessage,
-} from "../mcp_sdk.ts";
+} from "../mcp_client_sdk.ts";
 import { LineFramer } from "../stdio/line_framer.ts";
 import { StderrTail } from "./stderr_tail.ts";
 
@@ -149,7 +150,8 @@ export class StdioUpstreamTransport implements Transport {
 
   #ondata(chunk: Uint8Array): void {
     for (const frame of this.#framer.push(chunk)) {
-      if (frame.kind === "message") this.onmessage?.(frame.message);
+      // The framer parses with the v1 SDK; its messages are the same JSON-RPC objects.
+      if (frame.kind === "message") this.onmessage?.(frame.message as JSONRPCMessage);
       else if (frame.kind === "invalid") this.onerror?.(frame.error);
       else if (frame.id === undefined) {
         this.onerror?.(
