@@ -3,12 +3,13 @@
  * (`servers.<name>.protocol`), so a 2026-07-28-era server (support/modern_upstream.ts, on the v2
  * server SDK) is reached in the modern era and a 2025-era one (support/test_upstream.ts, on the v1
  * SDK) in the legacy era; a pinned era that the server lacks is a clear start failure; a server
- * that exits at the probe is restarted in the legacy era.
+ * that exits at the probe is restarted in the legacy era, and kept there.
  */
 import assert from "node:assert/strict";
 import { execute, startServer, type TestServer } from "../support/server.ts";
 import { modernUpstream } from "../support/modern_upstream.ts";
 import { testUpstream } from "../support/test_upstream.ts";
+import { allUpstreams } from "../support/upstreams.ts";
 
 async function withServer(
   servers: Record<string, unknown>,
@@ -83,12 +84,28 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await withServer({ x: testUpstream({}, ["--exit-before-initialize"]) }, async (server) => {
-      const r = await execute(server, "[tools.x.echo(text='a'), tools.x.pid(), tools.x.pid()]");
+      const r = await execute(
+        server,
+        `first = [tools.x.echo(text='a'), tools.x.pid(), tools.x.pid()]\n${
+          attempt("tools.x.die()")
+        }\n` +
+          "first + [out[0], tools.x.echo(text='b'), tools.x.pid()]",
+      );
       assert.equal(r.ok, true, r.text);
-      const [echo, pid1, pid2] = r.result as unknown[];
+      const [echo, pid1, pid2, died, again, pid3] = r.result as unknown[];
       assert.equal(echo, "a");
-      assert.equal(pid1, pid2);
-      assert.match(server.stderr(), /Upstream "x" ended at the protocol probe; .*legacy/);
+      assert.equal(pid1, pid2, "one start after the probe, not one per call");
+      assert.equal(died, "UPSTREAM_UNAVAILABLE");
+      assert.equal(again, "b");
+      assert.notEqual(pid3, pid1, "restarted after dying");
+      const probed = server.stderr().match(
+        /Upstream "x" ended at the protocol probe and answered the 2025 handshake/g,
+      );
+      assert.equal(
+        probed?.length,
+        1,
+        "the restart after dying went straight to the 2025 handshake",
+      );
       assert.match(server.stderr(), /Upstream "x" connected \(protocol [\d-]+, legacy era\)/);
     });
   },
@@ -132,5 +149,41 @@ Deno.test({
       const warned = server.stderr().split("\n").filter((l) => /warn: .*max_result_bytes/.test(l));
       assert.equal(warned.length, 1, `one warning for five oversized results:\n${warned}`);
     });
+  },
+});
+
+Deno.test({
+  name: "eras: the npm reference servers (v1 SDK) pass the auto probe and work in the legacy era",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/a.txt`, "from the file");
+      const { filesystem, memory } = allUpstreams(dir);
+      await withServer({ filesystem, memory }, async (server) => {
+        const r = await execute(
+          server,
+          `text = tools.filesystem.read_text_file(path=${JSON.stringify(`${dir}/a.txt`)})\n` +
+            "tools.memory.create_entities(entities=[{'name': 'n', 'entityType': 't', " +
+            "'observations': ['o']}])\n" +
+            "graph = tools.memory.read_graph()\n" +
+            "[str(text), [e['name'] for e in graph['entities']]]",
+          120_000,
+        );
+        assert.equal(r.ok, true, r.text);
+        const [text, names] = r.result as [string, string[]];
+        assert.match(text, /from the file/);
+        assert.deepEqual(names, ["n"]);
+        for (const name of ["filesystem", "memory"]) {
+          const line = new RegExp(
+            `Upstream "${name}" connected \\(protocol 20\\d\\d-\\d\\d-\\d\\d, legacy era\\)`,
+          );
+          assert.match(server.stderr(), line);
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

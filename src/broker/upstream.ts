@@ -255,13 +255,15 @@ export class Upstream {
     } catch (error) {
       const exited = this.#stdio?.exit != null;
       if (this.#legacyOnly || !endedAtProbe(this.config.protocol, error, exited)) throw error;
+      const client = await this.#connectWith(this.#spawn(), true);
       this.#legacyOnly = true;
       log(
         "info",
-        `Upstream "${this.name}" ended at the protocol probe; starting it again with the 2025 ` +
-          'handshake (legacy) from now on. Set its "protocol" to "legacy" to skip the probe.',
+        `Upstream "${this.name}" ended at the protocol probe and answered the 2025 handshake ` +
+          'when started again; it is kept on it (legacy). Set its "protocol" to "legacy" to skip ' +
+          "the probe.",
       );
-      return await this.#connectWith(this.#spawn());
+      return client;
     }
   }
 
@@ -316,7 +318,7 @@ export class Upstream {
     }
   }
 
-  async #connectWith(transport: ClientTransport): Promise<Client> {
+  async #connectWith(transport: ClientTransport, legacy = this.#legacyOnly): Promise<Client> {
     const client = new Client({ name: SERVER_NAME, version: SERVER_VERSION }, {
       versionNegotiation: versionNegotiation(
         this.config.protocol,
@@ -324,7 +326,7 @@ export class Upstream {
         transport instanceof StdioUpstreamTransport,
       ),
     });
-    const prior = this.#legacyOnly ? { prior: { kind: "legacy" as const } } : {};
+    const prior = legacy ? { prior: { kind: "legacy" as const } } : {};
     try {
       await client.connect(transport, { timeout: this.timeoutMs, ...prior });
       return client;
