@@ -3,7 +3,7 @@
  * (`serveStdio` from `@modelcontextprotocol/server`), which serves both eras from one factory
  * unless run with `--modern-only` (then a 2025-era `initialize` is refused). Its `era` tool says
  * which era the connection was served in, so a test sees what the broker negotiated; others
- * add, give a large result, never answer, or end the process.
+ * add, report progress, give a large result, never answer, or end the process.
  * Run it with `deno run --quiet --no-prompt support/modern_upstream.ts`.
  */
 import { McpServer } from "@modelcontextprotocol/server";
@@ -29,6 +29,9 @@ export function modernUpstream(
   };
 }
 
+/** The `steps` calls waiting for `release` (one process serves one connection). */
+const releases: Array<() => void> = [];
+
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
 
 /** One server instance; `era` is the era of the connection it serves. */
@@ -51,6 +54,31 @@ function build(era: "legacy" | "modern"): McpServer {
     "big",
     { description: "A text of `bytes` letters.", inputSchema: z.object({ bytes: z.number() }) },
     ({ bytes }) => text("x".repeat(bytes)),
+  );
+  server.registerTool(
+    "steps",
+    {
+      description: "Reports `n` progress steps, then answers once `release` is called.",
+      inputSchema: z.object({ n: z.number() }),
+    },
+    async ({ n }, ctx) => {
+      const progressToken = ctx.mcpReq._meta?.progressToken;
+      for (let i = 1; progressToken !== undefined && i <= n; i++) {
+        const params = { progressToken, progress: i, total: n };
+        await ctx.mcpReq.notify({ method: "notifications/progress", params });
+      }
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return text(progressToken === undefined ? "no progress token" : `${n} steps`);
+    },
+  );
+  server.registerTool(
+    "release",
+    { description: "Ends every `steps` call waiting.", inputSchema: z.object({}) },
+    () => {
+      const waiting = releases.splice(0);
+      for (const release of waiting) release();
+      return text(`released ${waiting.length}`);
+    },
   );
   server.registerTool(
     "stall",

@@ -10,12 +10,14 @@ import { execute, startServer, type TestServer } from "../support/server.ts";
 import { modernUpstream } from "../support/modern_upstream.ts";
 import { testUpstream } from "../support/test_upstream.ts";
 import { allUpstreams } from "../support/upstreams.ts";
+import { Upstream } from "../src/broker/upstream.ts";
+import { ServerSchema } from "../src/config.ts";
 
 async function withServer(
   servers: Record<string, unknown>,
   fn: (server: TestServer) => Promise<void>,
 ): Promise<void> {
-  const server = await startServer({ config: { servers, sandbox: { pool_size: 1 } } });
+  const server = await startServer({ config: { servers, sandbox: { pool_size: 2 } } });
   try {
     await fn(server);
   } finally {
@@ -40,6 +42,23 @@ Deno.test({
       );
       assert.equal(r.ok, true, r.text);
       assert.deepEqual(r.result, { era: "modern", sum: 5, echo: "hi" });
+      // The call waits for `release` until its three reports are here: a report and the answer
+      // that follows it at once could reach this test's client in one read, and the SDK client
+      // settles an answer before it runs the handlers of notifications read with it.
+      const reports: string[] = [];
+      let allReported!: () => void;
+      const reported = new Promise<void>((resolve) => (allReported = resolve));
+      const steps = execute(server, "tools.m.steps(n=3)", 30_000, {
+        onprogress: ({ progress, message }) => {
+          if (reports.push(`${progress} ${message}`) === 3) allReported();
+        },
+      });
+      await reported;
+      const released = await execute(server, "tools.m.release()");
+      assert.equal(released.result, "released 1", released.text);
+      const done = await steps;
+      assert.equal(done.result, "3 steps", done.text);
+      assert.deepEqual(reports, ["1 m.steps: 1/3", "2 m.steps: 2/3", "3 m.steps: 3/3"]);
       assert.match(server.stderr(), /Upstream "m" connected \(protocol 2026-07-28, modern era\)/);
       assert.match(server.stderr(), /Upstream "old" connected \(protocol [\d-]+, legacy era\)/);
     });
@@ -186,4 +205,18 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("progress reports read in one chunk with the answer all reach the caller", async () => {
+  const upstream = new Upstream("t", ServerSchema.parse(testUpstream()));
+  try {
+    assert.equal(await upstream.connect(), true, upstream.reason);
+    const reports: number[] = [];
+    const signal = new AbortController().signal;
+    const r = await upstream.call("burst", { n: 5 }, signal, (p) => reports.push(p.progress));
+    assert.equal(r.ok, true);
+    assert.deepEqual(reports, [1, 2, 3, 4, 5]);
+  } finally {
+    await upstream.close();
+  }
 });
