@@ -39,6 +39,11 @@ const CommonServerFields = {
   approve: ApproveSchema.optional(),
   max_result_bytes: z.number().int().min(1024).max(256 * MiB).default(5 * MiB)
     .describe("Largest message (a tool result) taken from this server; RESULT_TOO_LARGE past it."),
+  protocol: z.enum(["auto", "legacy", "2026-07-28"]).default("auto")
+    .describe(
+      'MCP protocol era: "auto" probes for 2026-07-28 and falls back to the 2025 handshake; ' +
+        '"legacy" uses only the 2025 handshake; "2026-07-28" requires that revision.',
+    ),
 };
 
 /** An upstream MCP server run as a child process over stdio. */

@@ -1,16 +1,15 @@
 /**
- * The MCP SDK pieces this project uses, re-exported with their types. The SDK's wildcard export
+ * The v1 MCP SDK (`@modelcontextprotocol/sdk`) pieces this project uses, re-exported with their
+ * types: the host's own server side, the stdio framing both stdio transports share, the argument
+ * validator, and the clients the tests and scripts talk to the host with. The broker reaches
+ * upstream servers through the v2 client instead (src/mcp_client_sdk.ts). The SDK's wildcard export
  * maps `sdk/x.js` to the types file `x.js.d.ts`, which does not exist, so Deno would type them as
  * `any`; each `@ts-types` below names the right declaration file.
  */
 export { Client } from "@modelcontextprotocol/sdk/client";
 export { Server } from "@modelcontextprotocol/sdk/server";
 // @ts-types="@modelcontextprotocol/sdk/client/stdio"
-export {
-  getDefaultEnvironment,
-  StdioClientTransport,
-  type StdioServerParameters,
-} from "@modelcontextprotocol/sdk/client/stdio.js";
+export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/stdio"
 export {
   deserializeMessage,
@@ -23,8 +22,6 @@ export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 export { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-// @ts-types="@modelcontextprotocol/sdk/client/sse"
-export { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 export { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export type {

@@ -1,9 +1,11 @@
 /**
  * Test support: a tiny real MCP server (the SDK's `Server` over its stdio transport) with the
  * behaviours the npm servers do not offer: results of any size, JSON-RPC errors with a chosen
- * message, a call held open until another call releases it, dying with a last word on stderr, and
+ * message, a call held open until another call releases it, dying with a last word on stderr,
  * writing a file (at start with `--write-at-start PATH`, or by a call) with or without the
- * permission to.
+ * permission to, and progress reports written in the same write as the answer. With
+ * `--exit-before-initialize` it ends at a request before `initialize`, as some servers do at the
+ * 2026 era's `server/discover` probe.
  * Run it with `deno run --quiet --no-prompt support/test_upstream.ts`.
  */
 import {
@@ -50,7 +52,15 @@ const TOOLS = [
   { name: "deno_dir", description: "The DENO_DIR it was given.", props: {} },
   { name: "die", description: "Writes `last_words` to stderr and exits.", props: {} },
   { name: "write", description: "Writes `text` to the file `path`.", props: { path: string("p") } },
+  {
+    name: "burst",
+    description: "Answers with `n` progress reports written in one write with the answer.",
+    props: { n: number("reports") },
+  },
 ];
+
+/** Marks a result that {@link sendRaw} writes after its progress reports, in one write. */
+const BURST = "__burst__";
 
 /** Marks structured content that {@link sendRaw} replaces by deeply nested JSON. */
 const DEEP = "__deep__";
@@ -66,6 +76,8 @@ function nested(levels: number): string {
 function sendRaw(transport: StdioServerTransport): void {
   const send = transport.send.bind(transport);
   transport.send = (message) => {
+    const burst = burstLines(message);
+    if (burst) return Promise.resolve(writeAll(burst));
     const line = JSON.stringify(message);
     const marker = new RegExp(`\\{"${DEEP}":(\\d+)\\}`);
     const match = marker.exec(line);
@@ -77,6 +89,25 @@ function sendRaw(transport: StdioServerTransport): void {
   };
 }
 
+/** The progress reports and the answer of a `burst` result, as one string; else undefined. */
+function burstLines(message: unknown): string | undefined {
+  const result = (message as { result?: { _meta?: Record<string, unknown> } }).result;
+  const burst = result?._meta?.[BURST] as { n: number; token: string | number } | undefined;
+  if (!burst) return undefined;
+  delete result!._meta![BURST];
+  const lines = [];
+  for (let i = 1; i <= burst.n; i++) {
+    const params = { progressToken: burst.token, progress: i, total: burst.n };
+    lines.push(JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params }));
+  }
+  return [...lines, JSON.stringify(message)].join("\n") + "\n";
+}
+
+function writeAll(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+}
+
 const held = new Map<string, () => void>();
 
 function hold(key: string): Promise<void> {
@@ -85,8 +116,14 @@ function hold(key: string): Promise<void> {
 
 const text = (value: string) => ({ content: [{ type: "text", text: value }] });
 
-async function call(name: string, args: Record<string, unknown>) {
+async function call(
+  name: string,
+  args: Record<string, unknown>,
+  progressToken?: string | number,
+) {
   switch (name) {
+    case "burst":
+      return { ...text("burst"), _meta: { [BURST]: { n: Number(args.n), token: progressToken } } };
     case "big":
       return text("x".repeat(Number(args.bytes)));
     case "deep":
@@ -138,9 +175,30 @@ if (import.meta.main) {
   }));
   server.setRequestHandler(
     CallToolRequestSchema,
-    (request) => call(request.params.name, request.params.arguments ?? {}),
+    (request) =>
+      call(
+        request.params.name,
+        request.params.arguments ?? {},
+        request.params._meta?.progressToken,
+      ),
   );
   const transport = new StdioServerTransport();
   sendRaw(transport);
   await server.connect(transport);
+  if (Deno.args[0] === "--exit-before-initialize") exitBeforeInitialize(transport);
+}
+
+/** Like servers that end on any request before `initialize`: one such request ends the process. */
+function exitBeforeInitialize(transport: StdioServerTransport): void {
+  const handle = transport.onmessage!;
+  let initialized = false;
+  transport.onmessage = (message) => {
+    const method = "method" in message ? message.method : undefined;
+    if (method === "initialize") initialized = true;
+    if (!initialized && "id" in message && method) {
+      console.error(`Unexpected ${method} before initialize; exiting.`);
+      Deno.exit(3);
+    }
+    handle(message);
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * Unit tests of the broker's pure modules: result mapping, nesting depth, the upstream error
- * mapping (by the SDK's McpError codes), allow/deny matching and Python names.
+ * mapping (by the v2 SDK's SdkError and ProtocolError codes), the protocol-era choice, the
+ * bounded repeated warning, allow/deny matching and Python names.
  */
 import assert from "node:assert/strict";
 import { z } from "zod";
@@ -13,7 +14,9 @@ import { permissionAdvice } from "../src/broker/permission_advice.ts";
 import { StderrTail } from "../src/broker/stderr_tail.ts";
 import { allowed } from "../src/broker/tool_filter.ts";
 import { classifyCallError } from "../src/broker/upstream_errors.ts";
-import { McpError, McpErrorCode } from "../src/mcp_sdk.ts";
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from "../src/mcp_client_sdk.ts";
+import { endedAtProbe, eraAdvice, versionNegotiation } from "../src/broker/protocol_era.ts";
+import { RepeatedWarning } from "../src/broker/repeated_warning.ts";
 
 /** `levels` nested arrays around a number, built without recursion. */
 function nested(levels: number): unknown {
@@ -115,7 +118,7 @@ Deno.test("nesting depth: boundaries, scalars, wide values, 200,000 levels", () 
 const context = { server: "fs", tool: "read", timeoutMs: 1500, aborted: false };
 
 Deno.test("upstream errors: a closed connection makes the upstream unavailable", () => {
-  const failure = classifyCallError(new McpError(McpErrorCode.ConnectionClosed, "gone"), context);
+  const failure = classifyCallError(new SdkError(SdkErrorCode.ConnectionClosed, "gone"), context);
   assert.deepEqual(
     { code: failure.code, lost: failure.lost },
     { code: "UPSTREAM_UNAVAILABLE", lost: true },
@@ -123,18 +126,24 @@ Deno.test("upstream errors: a closed connection makes the upstream unavailable",
 });
 
 Deno.test("upstream errors: a tool error that mentions 'closed' is only TOOL_ERROR", () => {
-  const error = new McpError(McpErrorCode.InternalError, "the file was closed by another process");
+  const error = new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    "the file was closed by another process",
+  );
   assert.deepEqual(classifyCallError(error, context), {
     code: "TOOL_ERROR",
-    message: "MCP error -32603: the file was closed by another process",
+    message: "the file was closed by another process",
     lost: false,
   });
-  const connection = new McpError(McpErrorCode.InvalidParams, "Connection closed: bad argument");
+  const connection = new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    "Connection closed: bad argument",
+  );
   assert.equal(classifyCallError(connection, context).lost, false);
 });
 
 Deno.test("upstream errors: a request timeout is TIMEOUT naming the setting", () => {
-  const failure = classifyCallError(new McpError(McpErrorCode.RequestTimeout, "late"), context);
+  const failure = classifyCallError(new SdkError(SdkErrorCode.RequestTimeout, "late"), context);
   assert.equal(failure.code, "TIMEOUT");
   assert.equal(failure.lost, false);
   assert.match(failure.message, /did not answer fs\.read within 1500 ms/);
@@ -142,7 +151,7 @@ Deno.test("upstream errors: a request timeout is TIMEOUT naming the setting", ()
 });
 
 Deno.test("upstream errors: a cancelled call is CANCELLED, whatever the error", () => {
-  const failure = classifyCallError(new McpError(McpErrorCode.ConnectionClosed, "x"), {
+  const failure = classifyCallError(new SdkError(SdkErrorCode.ConnectionClosed, "x"), {
     ...context,
     aborted: true,
   });
@@ -150,7 +159,7 @@ Deno.test("upstream errors: a cancelled call is CANCELLED, whatever the error", 
 });
 
 Deno.test("upstream errors: a dropped oversized result is RESULT_TOO_LARGE with the numbers", () => {
-  const error = new McpError(RESULT_TOO_LARGE_RPC_CODE, "Result too large", {
+  const error = new ProtocolError(RESULT_TOO_LARGE_RPC_CODE, "Result too large", {
     bytes: 12_000_123,
     limit: 5_242_880,
   });
@@ -164,7 +173,7 @@ Deno.test("upstream errors: a dropped oversized result is RESULT_TOO_LARGE with 
       "setting.",
   );
   // An upstream that happens to use the same code without our data is just a tool error.
-  const foreign = new McpError(RESULT_TOO_LARGE_RPC_CODE, "custom");
+  const foreign = new ProtocolError(RESULT_TOO_LARGE_RPC_CODE, "custom");
   assert.equal(classifyCallError(foreign, context).code, "TOOL_ERROR");
 });
 
@@ -176,9 +185,82 @@ Deno.test("upstream errors: a result that breaks the MCP schema is INVALID_RESUL
   assert.match(failure.message, /^The result of fs\.read does not follow the MCP schema \(/);
 });
 
-Deno.test("upstream errors: a transport failure (not an McpError) loses the connection", () => {
+Deno.test("upstream errors: a transport failure (not an SDK error) loses the connection", () => {
   const failure = classifyCallError(new Error("Not connected"), context);
   assert.deepEqual(failure, { code: "UPSTREAM_UNAVAILABLE", message: "Not connected", lost: true });
+});
+
+Deno.test("upstream errors: the SDK's INVALID_RESULT is INVALID_RESULT, not a lost connection", () => {
+  const error = new SdkError(SdkErrorCode.InvalidResult, "Invalid tools/call result: content");
+  const failure = classifyCallError(error, context);
+  assert.equal(failure.code, "INVALID_RESULT");
+  assert.equal(failure.lost, false);
+  assert.match(failure.message, /^The result of fs\.read does not follow the MCP schema \(/);
+});
+
+Deno.test("upstream errors: other SDK errors are the call's own, the connection stays", () => {
+  for (const code of [SdkErrorCode.CapabilityNotSupported, SdkErrorCode.UnsupportedResultType]) {
+    const failure = classifyCallError(new SdkError(code, "closed? no"), context);
+    assert.deepEqual({ code: failure.code, lost: failure.lost }, {
+      code: "TOOL_ERROR",
+      lost: false,
+    });
+  }
+  for (const code of [SdkErrorCode.NotConnected, SdkErrorCode.SendFailed]) {
+    assert.equal(classifyCallError(new SdkError(code, "x"), context).lost, true);
+  }
+});
+
+Deno.test("protocol era: each setting's mode; over stdio the probe is bounded", () => {
+  assert.deepEqual(versionNegotiation("legacy", 30_000, true), { mode: "legacy" });
+  const auto = (timeoutMs: number, stdio: boolean) => versionNegotiation("auto", timeoutMs, stdio);
+  assert.deepEqual(auto(30_000, true), { mode: "auto", probe: { timeoutMs: 10_000 } });
+  assert.deepEqual(auto(2_000, true), { mode: "auto", probe: { timeoutMs: 2_000 } });
+  assert.deepEqual(auto(30_000, false), { mode: "auto", probe: { timeoutMs: 30_000 } });
+  assert.deepEqual(versionNegotiation("2026-07-28", 30_000, true), {
+    mode: { pin: "2026-07-28" },
+    probe: { timeoutMs: 10_000 },
+  });
+});
+
+Deno.test("protocol era: only an auto connect whose process ended at the probe is retried", () => {
+  const negotiation = new SdkError(SdkErrorCode.EraNegotiationFailed, "closed during probe");
+  assert.equal(endedAtProbe("auto", negotiation, true), true);
+  assert.equal(endedAtProbe("auto", negotiation, false), false, "the process still runs");
+  assert.equal(endedAtProbe("2026-07-28", negotiation, true), false, "a pin never falls back");
+  assert.equal(endedAtProbe("legacy", negotiation, true), false);
+  const timeout = new SdkError(SdkErrorCode.RequestTimeout, "late");
+  assert.equal(endedAtProbe("auto", timeout, true), false);
+  assert.equal(endedAtProbe("auto", new Error("spawn x ENOENT"), true), false);
+});
+
+Deno.test("protocol era: advice names the setting for a missing pin or a refused 2025 handshake", () => {
+  const pin = new SdkError(SdkErrorCode.EraNegotiationFailed, "no pinned version");
+  assert.match(eraAdvice("2026-07-28", "m", pin), /servers\.m\.protocol to "auto"/);
+  assert.equal(eraAdvice("auto", "m", pin), "");
+  const refused = new ProtocolError(ProtocolErrorCode.UnsupportedProtocolVersion, "Unsupported", {
+    supported: ["2026-07-28"],
+    requested: "2025-11-25",
+  });
+  assert.match(
+    eraAdvice("legacy", "m", refused),
+    /it offers 2026-07-28\): set servers\.m\.protocol/,
+  );
+  assert.equal(eraAdvice("legacy", "m", new ProtocolError(-32603, "x")), "");
+});
+
+Deno.test("repeated warning: said once, then counted, one summary line per interval", () => {
+  let now = 0;
+  const warning = new RepeatedWarning(60_000, () => now);
+  assert.deepEqual(warning.note("a"), { kind: "first", line: "a" });
+  for (let i = 0; i < 1000; i++) assert.deepEqual(warning.note("b"), { kind: "counted" });
+  now = 60_000;
+  const summary = warning.note("c");
+  assert.equal(summary.kind, "summary");
+  assert.equal(summary.kind === "summary" && summary.count, 1001);
+  assert.match(summary.kind === "summary" ? summary.line : "", /^1001 more like it .*latest: c$/);
+  now = 60_001;
+  assert.deepEqual(warning.note("d"), { kind: "counted" });
 });
 
 Deno.test("allow/deny: exact names, globs, deny wins, no filter allows all", () => {

@@ -161,7 +161,9 @@ async function check(
     // with the upstream's clear message. When that changes, this line fails as a reminder.
     const outcome = await broker.call(entry.ref, args, { signal });
     if (outcome.ok) return "now callable: check its shape like the others";
-    return /task-based execution/.test(outcome.message) ? null : outcome.message;
+    // The v1 client refused it itself ("requires task-based execution"); the v2 client sends it
+    // and the server refuses it ("requires task augmentation").
+    return /task-based execution|task augmentation/.test(outcome.message) ? null : outcome.message;
   }
   if (!entry.tool.outputSchema) {
     if (declared !== "Any") return `declares ${declared} without an outputSchema`;

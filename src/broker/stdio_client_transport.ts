@@ -1,5 +1,6 @@
 /**
- * The client transport to a stdio upstream, assembled from the SDK's parts: its default
+ * The client transport to a stdio upstream (the v2 client SDK's `Transport` interface), assembled
+ * from the SDK's parts: its default
  * environment (plus {@link INHERITED_ENV}: Deno's cache and how to reach npm), its message
  * serialisation and parsing, and the SDK client transport's spawn and close sequence (stdin end,
  * then SIGTERM, then SIGKILL). Two things differ from the SDK's `StdioClientTransport`:
@@ -16,7 +17,7 @@ import {
   getDefaultEnvironment,
   type JSONRPCMessage,
   serializeMessage,
-} from "../mcp_sdk.ts";
+} from "../mcp_client_sdk.ts";
 import { LineFramer } from "../stdio/line_framer.ts";
 import { StderrTail } from "./stderr_tail.ts";
 
@@ -149,7 +150,8 @@ export class StdioUpstreamTransport implements Transport {
 
   #ondata(chunk: Uint8Array): void {
     for (const frame of this.#framer.push(chunk)) {
-      if (frame.kind === "message") this.onmessage?.(frame.message);
+      // The framer parses with the v1 SDK; its messages are the same JSON-RPC objects.
+      if (frame.kind === "message") this.#deliver(frame.message as JSONRPCMessage);
       else if (frame.kind === "invalid") this.onerror?.(frame.error);
       else if (frame.id === undefined) {
         this.onerror?.(
@@ -157,13 +159,28 @@ export class StdioUpstreamTransport implements Transport {
         );
       } else {
         const data = { bytes: frame.bytes, limit: this.#params.maxMessageBytes };
-        this.onmessage?.({
+        this.#deliver({
           jsonrpc: "2.0",
           id: frame.id,
           error: { code: RESULT_TOO_LARGE_RPC_CODE, message: "Result too large", data },
         });
       }
     }
+  }
+
+  /**
+   * Passes a message on. The SDK runs notification handlers a microtask later but settles a
+   * response at once (and with it forgets the request's progress handler), so a response that
+   * arrives in the same chunk as the request's last progress reports would overtake them and
+   * they would be dropped as "unknown token". A response therefore goes a microtask later too,
+   * after the handlers the messages before it queued.
+   */
+  #deliver(message: JSONRPCMessage): void {
+    if (!("id" in message) || "method" in message) {
+      this.onmessage?.(message);
+      return;
+    }
+    queueMicrotask(() => this.onmessage?.(message));
   }
 }
 

@@ -1,8 +1,10 @@
 /**
- * One upstream MCP server seen from the broker: an SDK `Client` over stdio (our capped transport,
- * {@link StdioUpstreamTransport}) or HTTP (Streamable HTTP with SSE fallback), connected and
- * listed within the SDK's request timeout, calls with a timeout and cancellation, results capped
- * at `max_result_bytes`, and a restart on next use after the connection is lost. Why it failed is
+ * One upstream MCP server seen from the broker: a v2 SDK `Client` over stdio (our capped
+ * transport, {@link StdioUpstreamTransport}) or HTTP (Streamable HTTP with SSE fallback), which
+ * negotiates the protocol era (`servers.<name>.protocol`: a 2026-07-28 server is reached in the
+ * modern era, a 2025 one with `initialize`), connected and listed within the request timeout,
+ * calls with a timeout and cancellation, results capped at `max_result_bytes` (a warning the first
+ * time, then counted), and a restart on next use after the connection is lost. Why it failed is
  * told with the server's own last stderr lines (a missing Deno permission: where its flag goes).
  */
 import type { ServerConfig } from "../config.ts";
@@ -10,14 +12,17 @@ import { log } from "../log.ts";
 import {
   Client,
   type ClientTransport,
-  McpError,
-  McpErrorCode,
+  type ProtocolEra,
+  SdkError,
+  SdkErrorCode,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type Tool,
-} from "../mcp_sdk.ts";
+} from "../mcp_client_sdk.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import { permissionAdvice } from "./permission_advice.ts";
+import { endedAtProbe, eraAdvice, versionNegotiation } from "./protocol_era.ts";
+import { RepeatedWarning } from "./repeated_warning.ts";
 import { type ExitStatus, StdioUpstreamTransport } from "./stdio_client_transport.ts";
 import {
   classifyCallError,
@@ -52,10 +57,18 @@ export class Upstream {
   #stdio: StdioUpstreamTransport | null = null;
   #connecting: Promise<boolean> | null = null;
   #stopping = false;
+  /** Set once the process ended at the era probe: from then on only the 2025 handshake. */
+  #legacyOnly = false;
+  readonly #tooLarge = new RepeatedWarning();
 
   constructor(name: string, config: ServerConfig) {
     this.name = name;
     this.config = config;
+  }
+
+  /** The protocol era of the live connection (undefined while not connected). */
+  get era(): ProtocolEra | undefined {
+    return this.#client?.getProtocolEra();
   }
 
   /** Milliseconds allowed to connect and to answer one call. */
@@ -88,7 +101,7 @@ export class Upstream {
     const client = this.#client!;
     let result: Record<string, unknown>;
     try {
-      result = await client.callTool({ name: tool, arguments: args }, undefined, {
+      result = await client.callTool({ name: tool, arguments: args }, {
         signal,
         timeout: this.timeoutMs,
         ...(onProgress ? { onprogress: onProgress } : {}),
@@ -96,12 +109,19 @@ export class Upstream {
     } catch (error) {
       const context = { server: this.name, tool, timeoutMs: this.timeoutMs };
       const failure = classifyCallError(error, { ...context, aborted: signal.aborted });
-      if (failure.code === "RESULT_TOO_LARGE") log("warn", failure.message);
+      if (failure.code === "RESULT_TOO_LARGE") this.#warnTooLarge(failure.message);
       if (!failure.lost) return { ok: false, code: failure.code, message: failure.message };
       if (this.#client === client && this.status === "ready") this.#lost(failure.message);
       return this.#unavailable(this.reason);
     }
     return this.#stdio ? { ok: true, result } : this.#capped(tool, result);
+  }
+
+  /** The first result too large is a warning; later ones are counted (one line a minute). */
+  #warnTooLarge(message: string): void {
+    const said = this.#tooLarge.note(message);
+    if (said.kind === "first") log("warn", `${said.line} (later ones are counted)`);
+    else if (said.kind === "summary") log("warn", `Upstream "${this.name}": ${said.line}`);
   }
 
   /** Closes the connection (and ends a stdio upstream's process). */
@@ -132,6 +152,11 @@ export class Upstream {
       this.#client = client;
       this.status = "ready";
       this.reason = "";
+      const version = client.getNegotiatedProtocolVersion() ?? "unknown";
+      log(
+        "info",
+        `Upstream "${this.name}" connected (protocol ${version}, ${client.getProtocolEra()} era).`,
+      );
       return true;
     } catch (error) {
       await client?.close().catch(() => {});
@@ -177,12 +202,13 @@ export class Upstream {
       return `the host may not connect to ${denied[1]}; start it with --allow-net=${denied[1]}`;
     }
     const exit = this.#stdio?.exit;
-    const closed = error instanceof McpError && error.code === McpErrorCode.ConnectionClosed;
+    const closed = error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed;
     if (exit && (closed || !when)) {
       reason = exit.signal
         ? `it was ended by ${exit.signal}`
         : `it exited with code ${exit.code}${when ? ` ${when}` : ""}`;
     }
+    reason += eraAdvice(this.config.protocol, this.name, error);
     const tail = this.#stdio?.stderr.text();
     const told = tail ? `${reason}: ${tail}` : reason;
     return this.#stdio ? permissionAdvice(told, this.name) : told;
@@ -202,11 +228,9 @@ export class Upstream {
     const bytes = new TextEncoder().encode(JSON.stringify(result)).length;
     if (bytes <= this.config.max_result_bytes) return { ok: true, result };
     const label = `${this.name}.${tool}`;
-    return {
-      ok: false,
-      code: "RESULT_TOO_LARGE",
-      message: resultTooLargeMessage(this.name, label, bytes, this.config.max_result_bytes),
-    };
+    const message = resultTooLargeMessage(this.name, label, bytes, this.config.max_result_bytes);
+    this.#warnTooLarge(message);
+    return { ok: false, code: "RESULT_TOO_LARGE", message };
   }
 
   /** Read through a method: `close()` may change the status while a connect is awaited. */
@@ -217,19 +241,45 @@ export class Upstream {
   #open(): Promise<Client> {
     const config = this.config;
     this.#stdio = null;
-    if ("command" in config) {
-      const transport = new StdioUpstreamTransport({
-        command: config.command,
-        args: config.args,
-        env: config.env,
-        cwd: config.cwd,
-        maxMessageBytes: config.max_result_bytes,
-        onStderrLine: (line) => log("debug", `[${this.name}] ${line}`),
-      });
-      this.#stdio = transport;
-      return this.#connectWith(transport);
-    }
+    if ("command" in config) return this.#openStdio();
     return this.#openHttp(new URL(config.url), config.headers, config.type);
+  }
+
+  /**
+   * Starts the process and connects. In `"auto"`, a process that ends at the era probe is
+   * started again with the 2025 handshake alone, which is remembered for later restarts.
+   */
+  async #openStdio(): Promise<Client> {
+    try {
+      return await this.#connectWith(this.#spawn());
+    } catch (error) {
+      const exited = this.#stdio?.exit != null;
+      if (this.#legacyOnly || !endedAtProbe(this.config.protocol, error, exited)) throw error;
+      const client = await this.#connectWith(this.#spawn(), true);
+      this.#legacyOnly = true;
+      log(
+        "info",
+        `Upstream "${this.name}" ended at the protocol probe and answered the 2025 handshake ` +
+          'when started again; it is kept on it (legacy). Set its "protocol" to "legacy" to skip ' +
+          "the probe.",
+      );
+      return client;
+    }
+  }
+
+  #spawn(): StdioUpstreamTransport {
+    const config = this.config;
+    if (!("command" in config)) throw new Error("Not a stdio upstream.");
+    const transport = new StdioUpstreamTransport({
+      command: config.command,
+      args: config.args,
+      env: config.env,
+      cwd: config.cwd,
+      maxMessageBytes: config.max_result_bytes,
+      onStderrLine: (line) => log("debug", `[${this.name}] ${line}`),
+    });
+    this.#stdio = transport;
+    return transport;
   }
 
   async #openHttp(
@@ -261,17 +311,24 @@ export class Upstream {
     };
     try {
       return await this.#connectWith(
-        new SSEClientTransport(url, { requestInit, eventSourceInit }) as ClientTransport,
+        new SSEClientTransport(url, { requestInit, eventSourceInit }),
       );
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async #connectWith(transport: ClientTransport): Promise<Client> {
-    const client = new Client({ name: SERVER_NAME, version: SERVER_VERSION });
+  async #connectWith(transport: ClientTransport, legacy = this.#legacyOnly): Promise<Client> {
+    const client = new Client({ name: SERVER_NAME, version: SERVER_VERSION }, {
+      versionNegotiation: versionNegotiation(
+        this.config.protocol,
+        this.timeoutMs,
+        transport instanceof StdioUpstreamTransport,
+      ),
+    });
+    const prior = legacy ? { prior: { kind: "legacy" as const } } : {};
     try {
-      await client.connect(transport, { timeout: this.timeoutMs });
+      await client.connect(transport, { timeout: this.timeoutMs, ...prior });
       return client;
     } catch (error) {
       await client.close().catch(() => {});

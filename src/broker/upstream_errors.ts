@@ -1,11 +1,12 @@
 /**
- * What a failed upstream call means, decided by the SDK's error codes (`McpError.code`), never by
+ * What a failed upstream call means, decided by the v2 SDK's error codes (`SdkError.code`, a
+ * string such as `CONNECTION_CLOSED`, and `ProtocolError.code`, the JSON-RPC number), never by
  * the wording of a message: a closed connection makes the upstream unavailable, a request timeout
  * is `TIMEOUT`, a response dropped for its size is `RESULT_TOO_LARGE`, a result that breaks the MCP
  * schema is `INVALID_RESULT`, and any other error the upstream answers is the tool's `TOOL_ERROR`.
  */
 import type { ToolErrorCode } from "../contracts.ts";
-import { McpError, McpErrorCode } from "../mcp_sdk.ts";
+import { ProtocolError, SdkError, SdkErrorCode } from "../mcp_client_sdk.ts";
 import { RESULT_TOO_LARGE_RPC_CODE } from "./stdio_client_transport.ts";
 
 /** The codes an upstream call can fail with (a subset of the contract's tool codes). */
@@ -37,18 +38,8 @@ export function classifyCallError(error: unknown, context: CallContext): CallFai
   if (context.aborted) {
     return { code: "CANCELLED", message: "The call was cancelled.", lost: false };
   }
-  if (error instanceof McpError) {
-    if (error.code === McpErrorCode.ConnectionClosed) {
-      return { code: "UPSTREAM_UNAVAILABLE", message: error.message, lost: true };
-    }
-    if (error.code === McpErrorCode.RequestTimeout) {
-      return {
-        code: "TIMEOUT",
-        message: `"${context.server}" did not answer ${label} within ${context.timeoutMs} ms; ` +
-          `raise servers.${context.server}.timeout_ms if it needs longer.`,
-        lost: false,
-      };
-    }
+  if (error instanceof SdkError) return classifySdkError(error, context, label);
+  if (error instanceof ProtocolError) {
     const size = tooLarge(error);
     if (size) {
       return {
@@ -70,6 +61,33 @@ export function classifyCallError(error: unknown, context: CallContext): CallFai
   return { code: "UPSTREAM_UNAVAILABLE", message, lost: true };
 }
 
+/** The SDK's own errors: the connection, the timeout, a result that fails its schema. */
+function classifySdkError(error: SdkError, context: CallContext, label: string): CallFailure {
+  switch (error.code) {
+    case SdkErrorCode.ConnectionClosed:
+    case SdkErrorCode.NotConnected:
+    case SdkErrorCode.SendFailed:
+      return { code: "UPSTREAM_UNAVAILABLE", message: error.message, lost: true };
+    case SdkErrorCode.RequestTimeout:
+      return {
+        code: "TIMEOUT",
+        message: `"${context.server}" did not answer ${label} within ${context.timeoutMs} ms; ` +
+          `raise servers.${context.server}.timeout_ms if it needs longer.`,
+        lost: false,
+      };
+    case SdkErrorCode.InvalidResult:
+      return {
+        code: "INVALID_RESULT",
+        message: `The result of ${label} does not follow the MCP schema (${
+          oneLine(error.message)
+        }).`,
+        lost: false,
+      };
+    default:
+      return { code: "TOOL_ERROR", message: error.message, lost: false };
+  }
+}
+
 /** The message of a result past `servers.<server>.max_result_bytes`. */
 export function resultTooLargeMessage(
   server: string,
@@ -87,7 +105,7 @@ export function unavailableMessage(server: string, reason: string): string {
   return `The upstream server "${server}" is unavailable (${reason}).`;
 }
 
-function tooLarge(error: McpError): { bytes: number; limit: number } | null {
+function tooLarge(error: ProtocolError): { bytes: number; limit: number } | null {
   if (error.code !== RESULT_TOO_LARGE_RPC_CODE) return null;
   const data = error.data as { bytes?: unknown; limit?: unknown } | undefined;
   if (typeof data?.bytes !== "number" || typeof data?.limit !== "number") return null;

@@ -6,7 +6,7 @@
  * `search_tools` results at three levels of detail.
  */
 import type { ToolRef } from "../contracts.ts";
-import type { Tool } from "../mcp_sdk.ts";
+import type { Tool } from "../mcp_client_sdk.ts";
 import type { PythonStub } from "./python_stub.ts";
 import { isDeprecated, lineReturn, lineSummary, renderLine } from "./search_line.ts";
 
