@@ -20,13 +20,13 @@ import {
 import type { Executor } from "../sandbox_host/executor.ts";
 import { failure } from "../sandbox_host/run_errors.ts";
 import { approvalGates, type RequestInfo } from "./approval_setup.ts";
+import type { ClientScope } from "./client_scope.ts";
 import { InFlight } from "./in_flight.ts";
 import { sessionLogger } from "./mcp_logging.ts";
 import { listed } from "./listed_schema.ts";
 import { resultText } from "./result_text.ts";
 import { connectionSessions, fileBlocks } from "./session_files.ts";
 import { SESSION_NAME } from "../sandbox_host/sessions.ts";
-import type { SessionClient } from "../sandbox_host/session_quota.ts";
 import { registerRunAgent } from "./run_agent_tool.ts";
 import { type ProgressRequest, toolProgressReporter } from "./tool_progress.ts";
 import { followSkills, registerSaveSkill, skillMatches } from "./skills_tool.ts";
@@ -55,8 +55,6 @@ export interface ServerOptions {
   inFlight?: InFlight;
   /** The saved skills (`save_skill`, the index, search); none when absent. */
   skills?: SkillStore;
-  /** Whom this connection's sandbox sessions are counted for (default: the stdio client). */
-  client?: SessionClient;
 }
 
 /** The largest `limit` of one `search_tools` answer. */
@@ -79,8 +77,11 @@ interface SearchInput {
   limit?: number;
 }
 
-/** Creates the MCP server with its tools. */
-export function createServer(options: ServerOptions): McpServer {
+/**
+ * Creates the MCP server with its tools for one conversation: `scope` (made and closed by the
+ * transport) holds its sandbox sessions, approvals, client and how it reaches us.
+ */
+export function createServer(options: ServerOptions, scope: ClientScope): McpServer {
   const { executor } = options;
   const inFlight = options.inFlight ?? new InFlight();
   const maxChars = options.maxCodeChars ?? 100_000;
@@ -89,8 +90,8 @@ export function createServer(options: ServerOptions): McpServer {
     { capabilities: { tools: {}, logging: {} } },
   );
   const sessionLog = sessionLogger(server);
-  const gateFor = approvalGates(server, options.broker, options.approval);
-  const sessions = connectionSessions(server, executor, options.client);
+  const gateFor = approvalGates(server, scope, options.broker, options.approval);
+  const sessions = connectionSessions(server, executor, scope);
   // What a model reads of our tools is budgeted (README, "The tools this server offers"): the listed
   // schemas carry no bounds; the handler checks them with `inputLimits` and names what is wrong.
   const inputLimits = z.object({
@@ -150,7 +151,7 @@ export function createServer(options: ServerOptions): McpServer {
         if (!checked.success) return invalidExecution(checked.error);
         const { code, timeout_ms, session, reset, files } = checked.data;
         sessionLog("debug", `execute_code started (${code.length} characters).`);
-        const refusal = sessionRefusal(checked.data, extra);
+        const refusal = sessionRefusal(checked.data, scope);
         const { result, files: out } = refusal ? { result: refusal, files: [] } : await executor
           .run(code, {
             timeoutMs: timeout_ms,
@@ -232,10 +233,10 @@ export function createServer(options: ServerOptions): McpServer {
 }
 
 /** Why `session` / `reset` cannot be honoured (INVALID_INPUT), or undefined. */
-function sessionRefusal(input: ExecuteInput, extra: RequestInfo): ExecResult | undefined {
+function sessionRefusal(input: ExecuteInput, scope: ClientScope): ExecResult | undefined {
   let message = "";
   if (input.reset && !input.session) message = "reset needs a session: pass session as well.";
-  else if (input.session && !extra.sessionId && extra.requestInfo) {
+  else if (input.session && scope.stateless) {
     message = "Sessions need an MCP session, and this HTTP server is stateless; run without " +
       "session (send the data with files), or use a server with sessions.";
   }
