@@ -12,11 +12,12 @@ import { ApprovalGate } from "../approval/gate.ts";
 import type { McpServer } from "../mcp_sdk.ts";
 import type { ClientScope } from "./client_scope.ts";
 
-/** What a tool handler knows about the request it serves (the SDK's `RequestHandlerExtra`). */
+/**
+ * What an approval gate needs of the request it serves (the SDK's `RequestHandlerExtra`); how the
+ * conversation reaches us comes from its {@link ClientScope}, not from the request.
+ */
 export interface RequestInfo {
   requestId: string | number;
-  sessionId?: string;
-  requestInfo?: unknown;
 }
 
 /**
