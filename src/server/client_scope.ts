@@ -6,9 +6,8 @@
  * transport creates it, passes it to `createServer`, and closes it when the conversation ends.
  */
 import { SessionApprovals } from "../approval/gate.ts";
-import type { Executor } from "../sandbox_host/executor.ts";
 import type { SessionClient } from "../sandbox_host/session_quota.ts";
-import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
+import type { ConnectionSessions, SessionRegistry } from "../sandbox_host/sessions.ts";
 
 /** How the conversation reaches the server. */
 export type ScopeTransport = "stdio" | "http" | "stateless";
@@ -56,15 +55,13 @@ export class ClientScope {
   }
 
   /**
-   * The conversation's sandbox sessions, opened in `executor`'s registry on the first call (the
-   * same ones after it); ended by {@link close}. Opened after the close, they are ended at once.
+   * The conversation's sandbox sessions, opened in `registry` on the first call (keeping up to
+   * `keptBytes` of their output files), the same ones after it; ended by {@link close}. Opened
+   * after the close, they are ended at once.
    */
-  sandboxSessions(executor: Executor): ConnectionSessions {
+  sandboxSessions(registry: SessionRegistry, keptBytes: number): ConnectionSessions {
     if (!this.#sessions) {
-      this.#sessions = executor.sessions.connection({
-        keptBytes: executor.files.max_output_bytes,
-        client: this.client,
-      });
+      this.#sessions = registry.connection({ keptBytes, client: this.client });
       if (this.closed) void this.#sessions.close();
     }
     return this.#sessions;

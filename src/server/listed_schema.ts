@@ -32,7 +32,7 @@ function unbounded(name: string, schema: z.ZodType): z.ZodType {
   else if (schema instanceof z.ZodNumber) bare = z.number();
   else if ((schema._zod.def as { checks?: unknown[] }).checks?.length) {
     throw new Error(
-      `The bounds of argument ${name} (a ${schema._zod.def.type}) cannot be left out of its ` +
+      `The bounds of argument ${name} (${schema._zod.def.type}) cannot be left out of its ` +
         "listed schema; teach listedInput that type.",
     );
   } else return schema;

@@ -49,7 +49,7 @@ export function connectionSessions(
   executor: Executor,
   scope: ClientScope,
 ): ConnectionSessions {
-  const sessions = scope.sandboxSessions(executor);
+  const sessions = scope.sandboxSessions(executor.sessions, executor.files.max_output_bytes);
   sessions.onChange = () => server.sendResourceListChanged();
   const template = new ResourceTemplate("sandbox://{session}/out/{+path}", {
     list: () => ({
