@@ -11,8 +11,7 @@ import { deprecatedTools, executeCodeDescription } from "../formatting/tool_inde
 import type { McpServer } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import { failure } from "../sandbox_host/run_errors.ts";
-import { SESSION_NAME } from "../sandbox_host/sessions.ts";
-import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
+import { type ConnectionSessions, SESSION_NAME } from "../sandbox_host/sessions.ts";
 import type { SkillSummary } from "../skills/skill_index.ts";
 import type { SkillStore } from "../skills/skill_store.ts";
 import type { RequestInfo } from "./approval_setup.ts";
