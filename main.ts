@@ -15,9 +15,9 @@ import type { HttpConfig } from "./src/http/http_config.ts";
 import { serveHttp } from "./src/http/http_server.ts";
 import { log } from "./src/log.ts";
 import { Executor } from "./src/sandbox_host/executor.ts";
-import type { SessionClient } from "./src/sandbox_host/session_quota.ts";
 import { sandboxChecker } from "./src/skills/skill_checker.ts";
 import { SkillStore } from "./src/skills/skill_store.ts";
+import { ClientScope } from "./src/server/client_scope.ts";
 import { InFlight } from "./src/server/in_flight.ts";
 import { createServer, SERVER_VERSION } from "./src/server/server.ts";
 import { BoundedStdioServerTransport } from "./src/server/stdio_transport.ts";
@@ -55,8 +55,8 @@ interface Runtime {
   broker: Broker;
   /** The tool calls being answered (shutdown answers them before closing transports). */
   inFlight: InFlight;
-  /** A server for one MCP connection, its sandbox sessions counted for `client` (default stdio). */
-  newServer: (client?: SessionClient) => McpServer;
+  /** A server for one MCP connection or session, serving its conversation's `scope`. */
+  newServer: (scope: ClientScope) => McpServer;
   /** The saved skills folder. */
   skills: SkillStore;
 }
@@ -178,16 +178,15 @@ async function startRuntime(config: Config, configPath: string): Promise<Runtime
   executor.useSkills(() => skills.forRun());
   await skills.start();
   const inFlight = new InFlight();
-  const newServer = (client?: SessionClient) =>
+  const newServer = (scope: ClientScope) =>
     createServer({
-      client,
       executor,
       broker,
       agent: config.agent,
       approval: config.approval,
       inFlight,
       skills,
-    });
+    }, scope);
   return { config, configPath, executor, broker, inFlight, newServer, skills };
 }
 
@@ -207,7 +206,7 @@ async function serveOverHttp(
   ready.catch(() => {}); // answered per request
   const served = await serveHttp({
     config: http,
-    createServer: (principal) => runtime!.newServer(principal),
+    createServer: (_principal, scope) => runtime!.newServer(scope),
     token: token(),
     ready,
   });
@@ -239,9 +238,10 @@ async function serveOverHttp(
   return "serving"; // until a signal arrives
 }
 
-/** Serves stdio until stdin ends or a signal arrives. */
+/** Serves stdio until stdin ends or a signal arrives; the connection is one {@link ClientScope}. */
 async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
-  const server = runtime.newServer();
+  const scope = new ClientScope({ transport: "stdio" });
+  const server = runtime.newServer(scope);
   const stop = shutdown([
     () => Promise.resolve(runtime.broker.stopping()),
     () => answerInFlight(runtime),
@@ -253,7 +253,10 @@ async function serveOverStdio(runtime: Runtime): Promise<"serving"> {
     log("error", `Stopping: ${reason}.`);
     void stop(reason, 1);
   };
-  await server.connect(new BoundedStdioServerTransport({ onfatal }));
+  const transport = new BoundedStdioServerTransport({ onfatal });
+  // Set before connect: the SDK chains its own close handling after this one.
+  transport.onclose = () => void scope.close();
+  await server.connect(transport);
   log(
     "info",
     `Serving MCP over stdio (config ${runtime.configPath}, pool of ` +

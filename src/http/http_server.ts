@@ -5,6 +5,7 @@
  */
 import { log } from "../log.ts";
 import type { McpServer } from "../mcp_sdk.ts";
+import type { ClientScope } from "../server/client_scope.ts";
 import { bindRefusal, type OriginPolicy, originPolicy, parseTokens } from "./guards.ts";
 import type { HttpConfig } from "./http_config.ts";
 import { listen } from "./listener.ts";
@@ -17,8 +18,11 @@ export { MCP_PATH, type Principal };
 export interface ServeHttpOptions {
   /** Bind address, limits, sessions. */
   config: HttpConfig;
-  /** Builds the MCP server of one session (or of one stateless request) for `principal`. */
-  createServer: (principal: Principal) => McpServer;
+  /**
+   * Builds the MCP server of one session (or of one stateless request) for `principal`, serving
+   * `scope`: the conversation's state, made and closed by the endpoint.
+   */
+  createServer: (principal: Principal, scope: ClientScope) => McpServer;
   /**
    * Bearer token clients must send, or several separated by white space (each its own principal);
    * none on a loopback address means no auth.

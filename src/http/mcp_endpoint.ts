@@ -1,13 +1,15 @@
 /**
  * The MCP endpoint's request handling: the Host/Origin checks (DNS rebinding), the bearer token
  * (when one is set), the body cap and the session caps, then the SDK's web-standard Streamable
- * HTTP transport. With sessions, each session has its own transport and `McpServer` (the executor
- * and broker behind them are shared); stateless, each POST gets both fresh. Each server is told
- * its principal, whom per-client limits behind it count for: the bearer token the client sent
- * (all MCP sessions with one token are one principal), or without tokens the MCP session itself.
+ * HTTP transport. With sessions, each session has its own transport, {@link ClientScope} and
+ * `McpServer` (the executor and broker behind them are shared), and the scope is closed with the
+ * transport; stateless, each POST gets all three fresh. Each server is told its principal, whom
+ * per-client limits behind it count for: the bearer token the client sent (all MCP sessions with
+ * one token are one principal), or without tokens the MCP session itself.
  */
 import { type McpServer, WebStandardStreamableHTTPServerTransport } from "../mcp_sdk.ts";
 import { log } from "../log.ts";
+import { ClientScope } from "../server/client_scope.ts";
 import { hostRefusal, matchingToken, type OriginPolicy, originRefusal } from "./guards.ts";
 import type { HttpConfig } from "./http_config.ts";
 import type { SessionTable } from "./sessions.ts";
@@ -27,8 +29,11 @@ export interface Principal {
 export interface EndpointContext {
   /** Bind address, limits, sessions. */
   config: HttpConfig;
-  /** Builds the MCP server of one session (or of one stateless request) for `principal`. */
-  createServer: (principal: Principal) => McpServer;
+  /**
+   * Builds the MCP server of one session (or of one stateless request) for `principal`, serving
+   * `scope` (the conversation's state, with `principal` as its client; closed by the endpoint).
+   */
+  createServer: (principal: Principal, scope: ClientScope) => McpServer;
   /** The accepted bearer tokens; none means no auth. */
   tokens: string[];
   policy: OriginPolicy;
@@ -138,11 +143,14 @@ async function newSession(
 ): Promise<Response> {
   const { sessions } = context;
   const release = sessions.reserve(context.client);
-  const server = context.createServer(principal);
+  // The id is chosen up front: the scope's audit label is the MCP session id.
+  const newId = crypto.randomUUID();
+  const scope = new ClientScope({ transport: "http", client: principal, label: newId });
+  const server = context.createServer(principal, scope);
   let sessionId: string | undefined;
   const transport: WebStandardStreamableHTTPServerTransport =
     new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
+      sessionIdGenerator: () => newId,
       maxRequestBodySize: context.config.max_body_bytes,
       onsessioninitialized: (id: string) => {
         sessionId = id;
@@ -157,7 +165,10 @@ async function newSession(
       },
     });
   // Set before connect: the SDK chains its own close handling after this one.
-  transport.onclose = () => sessionId && sessions.remove(sessionId);
+  transport.onclose = () => {
+    if (sessionId) sessions.remove(sessionId);
+    void scope.close();
+  };
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(request);
@@ -173,13 +184,14 @@ async function newSession(
     });
   } catch (error) {
     await server.close().catch(() => {});
+    await scope.close();
     throw error;
   } finally {
     release();
   }
 }
 
-/** Stateless mode: a fresh transport and server for this one POST, closed when it is answered. */
+/** Stateless mode: a fresh transport, scope and server for this one POST, closed when answered. */
 async function stateless(
   request: Request,
   context: EndpointContext,
@@ -194,17 +206,20 @@ async function stateless(
       },
     );
   }
-  const server = context.createServer(principal);
+  const scope = new ClientScope({ transport: "stateless", client: principal });
+  const server = context.createServer(principal, scope);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     maxRequestBodySize: context.config.max_body_bytes,
   });
+  transport.onclose = () => void scope.close();
   try {
     await server.connect(transport);
     const response = await transport.handleRequest(request);
     return whenFinished(response, () => void server.close().catch(() => {}));
   } catch (error) {
     await server.close().catch(() => {});
+    await scope.close();
     throw error;
   }
 }

@@ -1,14 +1,15 @@
 /**
- * The files side of `execute_code` on one MCP connection: the connection's sandbox sessions, their
- * `/data/out` files as MCP resources (`sandbox://<session>/out/<path>`: listed, readable, a
- * `list_changed` notification when they change; another connection's are never visible), and a
- * run's output files as embedded-resource content blocks.
+ * The files side of `execute_code` on one MCP connection: the connection's sandbox sessions (kept
+ * by its {@link ClientScope}), their `/data/out` files as MCP resources
+ * (`sandbox://<session>/out/<path>`: listed, readable, a `list_changed` notification when they
+ * change; another connection's are never visible), and a run's output files as embedded-resource
+ * content blocks.
  */
 import { McpError, McpErrorCode, type McpServer, ResourceTemplate } from "../mcp_sdk.ts";
 import type { Executor } from "../sandbox_host/executor.ts";
 import type { OutputFile } from "../sandbox_host/files.ts";
-import type { SessionClient } from "../sandbox_host/session_quota.ts";
 import type { ConnectionSessions } from "../sandbox_host/sessions.ts";
+import type { ClientScope } from "./client_scope.ts";
 
 /** An embedded-resource content block of a tool result. */
 export type ResourceBlock = {
@@ -40,18 +41,15 @@ export function fileBlocks(files: OutputFile[], owner: string): ResourceBlock[] 
 }
 
 /**
- * Creates the connection's sessions (counted for `client`), registers their files as resources on
- * `server` and ends them all when the connection closes.
+ * The sessions of `scope` (which ends them when the conversation closes), with their files
+ * registered as resources on `server`.
  */
 export function connectionSessions(
   server: McpServer,
   executor: Executor,
-  client?: SessionClient,
+  scope: ClientScope,
 ): ConnectionSessions {
-  const sessions = executor.sessions.connection({
-    keptBytes: executor.files.max_output_bytes,
-    client,
-  });
+  const sessions = scope.sandboxSessions(executor.sessions, executor.files.max_output_bytes);
   sessions.onChange = () => server.sendResourceListChanged();
   const template = new ResourceTemplate("sandbox://{session}/out/{+path}", {
     list: () => ({
@@ -86,11 +84,6 @@ export function connectionSessions(
         "kept; read it in the session and return a part or a summary.",
     );
   });
-  const closed = server.server.onclose;
-  server.server.onclose = () => {
-    closed?.();
-    void sessions.close();
-  };
   return sessions;
 }
 

@@ -4,6 +4,7 @@
  * the SDK send `notifications/tools/list_changed`.
  */
 import { z } from "zod";
+import type { RunError } from "../contracts.ts";
 import type { McpServer } from "../mcp_sdk.ts";
 import {
   renderSkill,
@@ -12,54 +13,30 @@ import {
   type SkillSummary,
 } from "../skills/skill_index.ts";
 import type { SkillStore } from "../skills/skill_store.ts";
-import { listed } from "./listed_schema.ts";
-
-interface SaveInput {
-  name: string;
-  code: string;
-  description?: string;
-  overwrite?: boolean;
-}
+import { registerCheckedTool } from "./checked_tool.ts";
 
 /** Longest skill source accepted, in characters. */
 const MAX_SKILL_CHARS = 100_000;
 
-const saveLimits = z.object({
+/** The input of `save_skill` with its bounds (listed without them). */
+const SAVE_INPUT = z.object({
   name: z.string().max(200),
   code: z.string().min(1).max(MAX_SKILL_CHARS),
   description: z.string().max(2000).optional(),
   overwrite: z.boolean().optional(),
 });
 
-/** Registers `save_skill` on `server` (its listed schema carries no bounds; the handler checks). */
+/** Registers `save_skill` on `server`. */
 export function registerSaveSkill(server: McpServer, store: SkillStore): void {
-  server.registerTool("save_skill", {
+  registerCheckedTool(server, "save_skill", {
     title: "Save a skill",
     description: "Save code defining <name>() as skills.<name>()",
-    inputSchema: listed(z.object({
-      name: z.string(),
-      code: z.string(),
-      description: z.string().optional(),
-      overwrite: z.boolean().optional(),
-    })),
+    input: SAVE_INPUT,
     annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-  }, async (input: SaveInput) => {
-    const checked = saveLimits.safeParse(input);
-    const saved = checked.success ? await store.save(checked.data) : {
-      ok: false as const,
-      error: {
-        code: "INVALID_INPUT" as const,
-        message: "Invalid arguments for save_skill: " +
-          checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") + ".",
-      },
-    };
-    if (!saved.ok) {
-      return {
-        content: [{ type: "text" as const, text: JSON.stringify({ error: saved.error }) }],
-        structuredContent: { ok: false, error: saved.error },
-        isError: true,
-      };
-    }
+    invalid: (message) => notSaved({ code: "INVALID_INPUT", message }),
+  }, async (input) => {
+    const saved = await store.save(input);
+    if (!saved.ok) return notSaved(saved.error);
     const { skill } = saved;
     const text = `Saved skill ${skill.name} (${saved.file}): call skills.${skill.name}` +
       `${skill.signature ?? "(...)"} from execute_code.`;
@@ -68,6 +45,15 @@ export function registerSaveSkill(server: McpServer, store: SkillStore): void {
       structuredContent: { ok: true, file: saved.file, ...skill },
     };
   });
+}
+
+/** The answer when a skill was not saved. */
+function notSaved(error: RunError) {
+  return {
+    content: [{ type: "text" as const, text: JSON.stringify({ error }) }],
+    structuredContent: { ok: false, error },
+    isError: true,
+  };
 }
 
 /** The skills matching a `search_tools` query, rendered and as data; undefined when none match. */
