@@ -218,8 +218,10 @@ Deno.test({
           );
           assert.equal(hostile.ok, true, hostile.text);
           const pid = hostile.result as number;
+          // The run waited for the nested Worker's message, so it ran; the host may already have
+          // found it and killed the process by the time its threads are listed.
           const threads = (await threadNames(pid)).filter((n) => n.startsWith("worker-"));
-          assert.ok(threads.length >= 2, `no nested Worker's thread: ${threads}`);
+          assert.ok(threads.length >= 2 || !isAlive(pid), `no nested Worker's thread: ${threads}`);
           await waitFor(() => !isAlive(pid), "the process with a busy Worker left to be killed");
           for (let i = 0; i < 3; i++) {
             const after = await execute(server, SLEEPS);
