@@ -1,14 +1,17 @@
 /**
  * Runs guardrail corpus cases through the real executor (default policy, real sandbox children)
- * with a probe tool whose calls prove whether refused code ran, and judges each result.
+ * with a probe tool whose calls prove whether refused code ran, and judges each result. The
+ * refusals the child's policy check decides are checked together in one child (refusals.ts).
  */
 import { isDeepStrictEqual } from "node:util";
 import { SandboxConfigSchema } from "../../src/config.ts";
 import { defaultPolicy, type PolicyConfig } from "../../src/policy/policy_config.ts";
+import { checkSize } from "../../src/policy/size_check.ts";
 
 import type { ExecResult, ToolDispatcher, ToolRef } from "../../src/contracts.ts";
 import { Executor } from "../../src/sandbox_host/executor.ts";
 import type { GuardrailCase } from "./corpus.ts";
+import { checkRefusals, type Refusal } from "./refusals.ts";
 
 /** An executor for the corpus and the probe calls it answered, per execution. */
 export interface Bench {
@@ -42,38 +45,90 @@ export async function startBench(policy: PolicyConfig = defaultPolicy()): Promis
       return Promise.resolve({ ok: true, value: { touched: true } });
     },
   };
-  const created = await Executor.create(SandboxConfigSchema.parse({ pool_size: CONCURRENCY }), {
-    dispatcher,
-    policy,
-  });
+  const created = await Executor.create(
+    SandboxConfigSchema.parse({
+      pool_size: CONCURRENCY,
+      // The refusals' batch answers every refusal's message at once (refusals.ts).
+      result_bytes: 1024 * 1024,
+    }),
+    {
+      dispatcher,
+      policy,
+    },
+  );
   if (!created.ok) throw new Error(created.message);
   const executor = created.executor;
   return { executor, probeCalls: (id) => calls.get(id) ?? 0, close: () => executor.close() };
 }
 
 /**
- * Runs every case, {@link CONCURRENCY} at a time, and calls `report` in corpus order with what is
- * wrong with each (empty when it passed).
+ * Runs every case and calls `report` in corpus order with what is wrong with each (empty when it
+ * passed). Refusals the child decides are checked together in one child ({@link checkRefusals});
+ * the first of each rule, those with a side effect, the size refusals (the host's, no child used)
+ * and every other case run as real executions, {@link CONCURRENCY} at a time.
  */
 export async function runCorpus(
   bench: Bench,
   cases: GuardrailCase[],
   report: (c: GuardrailCase, problems: string[]) => void,
 ): Promise<string[][]> {
-  const results: Promise<string[]>[] = [];
-  const slots = Array.from({ length: CONCURRENCY }, () => Promise.resolve());
+  const plans = planCases(cases, bench.executor.policy);
+  const batched = cases.filter((_, i) => plans[i].batch);
+  let refusals: Promise<string[][]> = Promise.resolve([]);
+  const jobs: (() => Promise<unknown>)[] = [
+    () =>
+      refusals = checkRefusals(bench.executor, batched.map((c) => c.code.join("\n")))
+        .then((found) => found.map((refusal, i) => judgeRefusal(batched[i], refusal))),
+  ];
+  const runs: Promise<string[]>[] = cases.map(() => Promise.resolve([]));
   for (const [i, c] of cases.entries()) {
-    const slot = i % CONCURRENCY;
-    const result = slots[slot].then(() => runCase(bench, c).catch((error) => [`threw: ${error}`]));
-    slots[slot] = result.then(() => {});
-    results.push(result);
+    if (!plans[i].run) continue;
+    jobs.push(() => runs[i] = runCase(bench, c).catch((error) => [`threw: ${error}`]));
   }
+  await inSlots(jobs, CONCURRENCY);
+  const checked = await refusals;
   const all: string[][] = [];
-  for (const [i, result] of results.entries()) {
-    all.push(await result);
-    report(cases[i], all[i]);
+  let next = 0;
+  for (const [i, c] of cases.entries()) {
+    const fromBatch = plans[i].batch ? checked[next++] : [];
+    const problems = [...fromBatch, ...(await runs[i]).map((p) => `run end to end: ${p}`)];
+    all.push(plans[i].batch ? problems : await runs[i]);
+    report(c, all[i]);
   }
   return all;
+}
+
+/**
+ * How each case is checked: refusals the child decides in the batch (the first of each rule and
+ * those with a side effect also end to end), everything else (allowed, syntax errors, refused by
+ * size in the host) run.
+ */
+function planCases(cases: GuardrailCase[], policy: PolicyConfig) {
+  const seen = new Set<string>();
+  return cases.map((c) => {
+    const code = c.code.join("\n");
+    if (c.verdict !== "deny" || (policy.enabled && checkSize(code, policy).length)) {
+      return { batch: false, run: true };
+    }
+    const fresh = (c.rules ?? []).filter((rule) => !seen.has(rule));
+    for (const rule of fresh) seen.add(rule);
+    // A case with a side effect before its violation proves that nothing ran: run it as well.
+    const sideEffect = /tools\.probe|print\(/.test(code);
+    return { batch: true, run: fresh.length > 0 || sideEffect };
+  });
+}
+
+async function inSlots(jobs: (() => Promise<unknown>)[], n: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]().catch(() => {});
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
+function judgeRefusal(c: GuardrailCase, refusal: Refusal): string[] {
+  if (!refusal.ok) return [`expected POLICY_VIOLATION: ${refusal.problem}`];
+  return judgeDenied(c, { ok: false, error: refusal.error });
 }
 
 /** Runs one case; resolves to what is wrong with its result (empty when it passed). */
@@ -101,7 +156,7 @@ function judgeAllowed(c: GuardrailCase, r: ExecResult): string[] {
   return [];
 }
 
-function judgeDenied(c: GuardrailCase, r: ExecResult): string[] {
+function judgeDenied(c: GuardrailCase, r: Pick<ExecResult, "ok" | "error">): string[] {
   const error = r.error;
   if (r.ok || error?.code !== "POLICY_VIOLATION") {
     return [`expected POLICY_VIOLATION, got ${brief(r)}`];
@@ -134,7 +189,7 @@ function judgeDenied(c: GuardrailCase, r: ExecResult): string[] {
   return problems;
 }
 
-function brief(r: ExecResult): string {
+function brief(r: Pick<ExecResult, "ok" | "error"> & { result?: unknown }): string {
   return r.ok
     ? `ok (result ${JSON.stringify(r.result)})`
     : `${r.error?.code}: ${(r.error?.message ?? "").slice(0, 300)}`;
