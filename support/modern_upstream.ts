@@ -9,24 +9,14 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { z } from "zod";
+import { scriptUpstream } from "./script_upstream.ts";
 
 /** The command and arguments of a config entry that runs this server. */
 export function modernUpstream(
   extra: Record<string, unknown> = {},
   args: string[] = [],
 ): Record<string, unknown> {
-  return {
-    command: Deno.execPath(),
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-env",
-      new URL(import.meta.url).pathname,
-      ...args,
-    ],
-    ...extra,
-  };
+  return scriptUpstream(import.meta.url, extra, args);
 }
 
 /** The `steps` calls waiting for `release` (one process serves one connection). */

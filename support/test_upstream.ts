@@ -14,24 +14,14 @@ import {
   Server,
   StdioServerTransport,
 } from "../src/mcp_sdk.ts";
+import { scriptUpstream } from "./script_upstream.ts";
 
 /** The command and arguments of a config entry that runs this server. */
 export function testUpstream(
   extra: Record<string, unknown> = {},
   args: string[] = [],
 ): Record<string, unknown> {
-  return {
-    command: Deno.execPath(),
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-env",
-      new URL(import.meta.url).pathname,
-      ...args,
-    ],
-    ...extra,
-  };
+  return scriptUpstream(import.meta.url, extra, args);
 }
 
 const number = (description: string) => ({ type: "number", description });
