@@ -107,9 +107,3 @@ export async function treeRssMb(pid: number): Promise<number> {
   const all = await descendantsMatching(pid, "");
   return Math.round((all.reduce((sum, p) => sum + p.rssMb, 0) + await rssMb(pid)) * 100) / 100;
 }
-
-/** The names of a process's threads ([] once it is gone); Deno names a Worker's `worker-<id>`. */
-export async function threadNames(pid: number): Promise<string[]> {
-  const out = await ps(["-T", "-o", "comm=", "-p", String(pid)]);
-  return out === "" ? [] : out.split("\n").map((name) => name.trim());
-}

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { runJs, untilServedBy, workerConfig } from "../../support/isolation.ts";
-import { descendantsMatching, isAlive, threadNames } from "../../support/processes.ts";
+import { descendantsMatching, isAlive } from "../../support/processes.ts";
 import { execute, startServer, type TestServer } from "../../support/server.ts";
 import { waitFor } from "../../support/wait.ts";
 
@@ -218,10 +218,8 @@ Deno.test({
           );
           assert.equal(hostile.ok, true, hostile.text);
           const pid = hostile.result as number;
-          // The run waited for the nested Worker's message, so it ran; the host may already have
-          // found it and killed the process by the time its threads are listed.
-          const threads = (await threadNames(pid)).filter((n) => n.startsWith("worker-"));
-          assert.ok(threads.length >= 2 || !isAlive(pid), `no nested Worker's thread: ${threads}`);
+          // The run waited for the nested Worker's message, so it ran. (Its thread is not listed
+          // here: the host may already have found it and be killing the process, seen in CI.)
           await waitFor(() => !isAlive(pid), "the process with a busy Worker left to be killed");
           for (let i = 0; i < 3; i++) {
             const after = await execute(server, SLEEPS);
