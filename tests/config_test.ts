@@ -220,3 +220,18 @@ Deno.test("config: worker isolation without the snapshot names the setting", () 
   ));
 Deno.test("config: an unknown isolation names the choices", () =>
   fails('{"sandbox": {"isolation": "thread"}}', /at sandbox\.isolation: .*"process".*"worker"/));
+
+Deno.test("config: the keys added for approvals, the audit log, sessions and eras refuse bad values", () => {
+  const cases: Array<[string, RegExp]> = [
+    ['{"approval": {"audit_max_bytes": 1000}}', /at approval\.audit_max_bytes: /],
+    ['{"approval": {"question_max_chars": 10}}', /at approval\.question_max_chars: /],
+    ['{"approval": {"long_arguments": "trim"}}', /at approval\.long_arguments: /],
+    [
+      '{"approval": {"max_questions_per_execution": 0}}',
+      /at approval\.max_questions_per_execution: /,
+    ],
+    ['{"sessions": {"max_per_client": 300}}', /at sessions\.max_per_client: /],
+    ['{"servers": {"a": {"command": "x", "protocol": "2025"}}}', /at servers\.a\.protocol: /],
+  ];
+  for (const [text, pattern] of cases) fails(text, pattern);
+});
