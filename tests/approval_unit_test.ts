@@ -8,9 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { ApprovalConfigSchema } from "../src/approval/approval_config.ts";
-import { cutArgumentsCounted } from "../src/approval/arguments.ts";
-
-const cutArguments = (value: unknown, options = {}) => cutArgumentsCounted(value, options).value;
+import { cutArguments } from "../src/approval/arguments.ts";
 import { AuditLog } from "../src/approval/audit_log.ts";
 import {
   askApproval,

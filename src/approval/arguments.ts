@@ -1,5 +1,5 @@
 /**
- * Tool-call arguments made fit to keep: {@link cutArgumentsCounted} bounds every value for the audit log
+ * Tool-call arguments made fit to keep: {@link cutArguments} bounds every value for the audit log
  * (long strings and keys, big objects and lists cut with a note, the whole held to a byte bound,
  * named keys redacted at any depth). What a person reads in an approval question is written by
  * `question_text.ts`.
@@ -17,7 +17,7 @@ const MAX_KEY_CHARS = 100;
 const MAX_DEPTH = 8;
 const encoder = new TextEncoder();
 
-/** Options for {@link cutArgumentsCounted}. */
+/** Options for {@link cutArguments}. */
 export interface CutOptions {
   /** Longest string kept whole (default 200 characters). */
   maxChars?: number;
@@ -51,7 +51,12 @@ export interface Cut {
   cut?: CutCounts;
 }
 
-/** A copy of `value` bounded for the audit log, and the counts of what it left out. */
+/** A copy of `value` with long strings, keys, objects and lists cut and the `redact` keys hidden. */
+export function cutArguments(value: unknown, options: CutOptions = {}): unknown {
+  return cutArgumentsCounted(value, options).value;
+}
+
+/** {@link cutArguments} and the counts of what it left out. */
 export function cutArgumentsCounted(value: unknown, options: CutOptions = {}): Cut {
   const cutter = new Cutter(options);
   const out = cutter.visit(value, 0);
